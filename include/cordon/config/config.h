@@ -1,0 +1,183 @@
+// The configuration snapshot (cordon.yaml, PRODUCT.md §2). A Config is immutable once loaded and
+// shared as ConfigConstSharedPtr; a reload builds a new one and swaps it whole, so a request keeps
+// the snapshot it started with. Cross references are resolved to indices at load time, so nothing
+// on the request path looks a name up twice.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cordon/common/sha256.h"
+
+namespace cordon::config {
+
+/// Index into Config::levels; a higher index is a more sensitive level.
+using LevelIndex = std::uint8_t;
+
+struct Boundary {
+  std::string name;
+  LevelIndex clearance = 0; ///< The highest level this boundary may receive.
+  std::string region;       ///< Where the data is processed; matched against tenant residency.
+  std::string note;         ///< Free text (contract terms, retention), shown by `check`.
+};
+
+enum class Protocol : std::uint8_t { OpenAi, Anthropic };
+
+/// A backend url split once at load time.
+struct Endpoint {
+  bool tls = false;       ///< https
+  std::string host;       ///< Host name or address, without brackets.
+  std::uint16_t port = 0; ///< Explicit or the scheme's default.
+  std::string base_path;  ///< e.g. "/v1"; never ends with '/'. Paths are appended to it.
+};
+
+/// Upstream timeouts. Config keys: `timeouts: {connect_ms, first_byte_ms, idle_ms}` at the top
+/// level (defaults for every backend) and per backend (overrides).
+struct UpstreamTimeouts {
+  std::chrono::milliseconds connect{5'000};      ///< TCP connect plus TLS handshake.
+  std::chrono::milliseconds first_byte{60'000};  ///< Request sent → response headers received.
+  std::chrono::milliseconds idle{60'000};        ///< Longest silence between two body reads.
+};
+
+struct Backend {
+  std::string name;
+  std::size_t boundary = 0; ///< Index into Config::boundaries.
+  Protocol protocol = Protocol::OpenAi;
+  std::string url; ///< As written in the file.
+  Endpoint endpoint;
+  std::string api_key_env; ///< Name of the environment variable holding the upstream key.
+  /// The upstream key read from api_key_env at load time; nullopt when the backend has no
+  /// api_key_env or the variable is unset (see Config::missing_secrets). Never logged.
+  std::optional<std::string> api_key;
+  std::string ca_file; ///< Optional PEM bundle to verify this backend's certificate with.
+  UpstreamTimeouts timeouts;
+};
+
+/// One `backend:model` entry of a model's preference list.
+struct Target {
+  std::size_t backend = 0; ///< Index into Config::backends.
+  std::string model;       ///< The model name sent upstream.
+};
+
+enum class PseudonymizeMode : std::uint8_t { Auto, Never };
+
+struct Model {
+  std::string name;            ///< What clients put in "model".
+  std::vector<Target> targets; ///< Preference order, most preferred first.
+  PseudonymizeMode pseudonymize = PseudonymizeMode::Never;
+};
+
+struct ApiKey {
+  std::string name;
+  Sha256Digest digest{};
+  std::optional<LevelIndex> floor; ///< The key's own minimum level.
+};
+
+struct Tenant {
+  std::string name;
+  std::vector<std::string> residency; ///< Allowed regions; empty = any region.
+  std::optional<LevelIndex> floor;
+  std::vector<ApiKey> keys;
+};
+
+enum class EntityAction : std::uint8_t { Allow, Deny };
+
+/// What an entity type means here (`entities:` overrides a built-in type's defaults).
+struct EntityPolicy {
+  std::string type;
+  std::optional<LevelIndex> level;
+  bool pseudonymize = false;
+  EntityAction action = EntityAction::Allow;
+};
+
+/// A config-defined detector: a whole-word list (case-insensitive) or a regex.
+struct CustomEntity {
+  EntityPolicy policy;
+  std::vector<std::string> words;
+  std::string regex;
+};
+
+struct AdminKey {
+  std::string name;
+  Sha256Digest digest{};
+};
+
+enum class AuditDurability : std::uint8_t { Sync, Async };
+
+struct AuditSettings {
+  std::string sink = "sqlite:cordon-audit.db";
+  AuditDurability durability = AuditDurability::Sync;
+};
+
+/// The listener and its limits.
+struct ServerSettings {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  std::size_t max_body_bytes = 8U * 1024U * 1024U;
+  unsigned workers = 0; ///< 0 = one per core.
+  /// Client must send the whole request head within this time (slowloris guard).
+  std::chrono::milliseconds header_timeout{10'000};
+  /// Client must send the whole body within this time.
+  std::chrono::milliseconds body_timeout{30'000};
+  /// An idle keep-alive connection is closed after this time.
+  std::chrono::milliseconds keep_alive_timeout{60'000};
+};
+
+struct Config {
+  std::string source; ///< File path (or a name for in-memory configs), for messages.
+  ServerSettings server;
+  std::vector<std::string> levels;
+  std::vector<Boundary> boundaries;
+  std::vector<Backend> backends;
+  std::vector<Model> models;
+  std::vector<Tenant> tenants;
+  std::map<std::string, EntityPolicy, std::less<>> entities;
+  std::vector<CustomEntity> custom_entities;
+  std::vector<AdminKey> admin_keys;
+  AuditSettings audit;
+  /// "backend X: environment variable Y is not set", one per backend whose secret is missing.
+  /// `serve` refuses to start while this is non-empty; `check` prints them as warnings.
+  std::vector<std::string> missing_secrets;
+
+  std::optional<LevelIndex> findLevel(std::string_view name) const noexcept;
+  const Model* findModel(std::string_view name) const noexcept;
+  const Tenant* findTenant(std::string_view name) const noexcept;
+  const Boundary& boundaryOf(const Backend& backend) const { return boundaries[backend.boundary]; }
+};
+
+using ConfigConstSharedPtr = std::shared_ptr<const Config>;
+
+/// Thrown by the loader. what() is "FILE:LINE: problem" (or "FILE: problem" when no line
+/// applies); the message never contains secret values.
+class ConfigError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Reads an environment variable; injected so tests and fuzzers stay hermetic.
+using EnvLookup = std::optional<std::string> (*)(const char* name);
+
+/// The process environment (std::getenv).
+std::optional<std::string> processEnv(const char* name);
+
+/// Parses and validates a whole config. Throws ConfigError on the first problem: unknown keys,
+/// unknown levels, a target naming an unknown backend, a backend in an unknown boundary, a regex
+/// that does not compile, malformed values. `source` names the text in messages.
+ConfigConstSharedPtr parseConfig(std::string_view yaml_text, std::string_view source,
+                                 EnvLookup env = processEnv);
+
+/// Reads `path` and parses it; throws ConfigError (also when the file cannot be read).
+ConfigConstSharedPtr loadConfigFile(const std::string& path, EnvLookup env = processEnv);
+
+/// The built-in entity types (Presidio's names) that `entities:` may configure.
+const std::vector<std::string_view>& builtinEntityTypes();
+
+} // namespace cordon::config

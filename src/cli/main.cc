@@ -1,0 +1,216 @@
+// cordon's command line (PRODUCT.md §4). Start-up and config errors are exceptions; they are all
+// caught here and turned into a message and a non-zero exit code.
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "cordon/config/config.h"
+#include "demo/demo.h"
+#include "gateway/gateway.h"
+#include "simulate/simulator.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kDrainGrace = 30s;
+
+/// Blocks the signals cordon handles in every thread (call before starting any), so that only
+/// waitForSignal() receives them, synchronously, outside any handler context.
+sigset_t blockHandledSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+int waitForSignal(const sigset_t& set) {
+  int signal = 0;
+  while (sigwait(&set, &signal) != 0) {
+  }
+  return signal;
+}
+
+void announce(const std::string& host, std::uint16_t port) {
+  // Tests and scripts read this line to learn the port when listening on port 0.
+  std::cout << "listening on " << host << ':' << port << std::endl;
+}
+
+int serve(const std::string& config_path) {
+  const sigset_t signals = blockHandledSignals();
+  auto config = cordon::config::loadConfigFile(config_path);
+  const auto listen_host = config->server.listen_host;
+  cordon::gateway::Gateway gateway(config);
+  gateway.start();
+  announce(listen_host, gateway.port());
+  spdlog::info("cordon serving {} models for {} tenants from {}", config->models.size(),
+               config->tenants.size(), config_path);
+  for (;;) {
+    const int signal = waitForSignal(signals);
+    if (signal != SIGHUP) {
+      break;
+    }
+    try {
+      auto fresh = cordon::config::loadConfigFile(config_path);
+      if (!fresh->missing_secrets.empty()) {
+        throw cordon::config::ConfigError(fresh->missing_secrets.front());
+      }
+      if (fresh->server.listen_host != config->server.listen_host ||
+          fresh->server.listen_port != config->server.listen_port) {
+        spdlog::warn("reload: listen address changes need a restart; keeping the old listener");
+      }
+      gateway.reload(fresh);
+      config = std::move(fresh);
+      spdlog::info("reload: new config active");
+    } catch (const std::exception& error) {
+      spdlog::error("reload refused, the previous config keeps serving: {}", error.what());
+    }
+  }
+  spdlog::info("draining: no new connections, waiting up to {}s for requests in flight",
+               kDrainGrace.count());
+  gateway.shutdown(kDrainGrace);
+  return 0;
+}
+
+int simulate(const std::string& listen, const std::string& protocol,
+             cordon::simulate::Options options) {
+  if (protocol != "openai") {
+    throw std::invalid_argument("simulate: --protocol anthropic is not available yet; use openai");
+  }
+  const auto address = cordon::cli::parseHostPort(listen);
+  if (!address) {
+    throw std::invalid_argument("simulate: --listen must be HOST:PORT");
+  }
+  options.host = address->first;
+  options.port = address->second;
+  const sigset_t signals = blockHandledSignals();
+  cordon::simulate::Simulator simulator(options);
+  simulator.start();
+  announce(options.host, simulator.port());
+  while (waitForSignal(signals) == SIGHUP) {
+  }
+  simulator.shutdown();
+  return 0;
+}
+
+std::string readAll(const std::string& path) {
+  if (path.empty() || path == "-") {
+    return {std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+  }
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    throw std::runtime_error(fmt::format("cannot read {}", path));
+  }
+  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"cordon: an LLM gateway that routes every request to a trust boundary allowed "
+               "to see it"};
+  app.require_subcommand(1);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+
+  std::string config_path = "cordon.yaml";
+  auto* serve_cmd = app.add_subcommand("serve", "run the gateway");
+  serve_cmd->add_option("-c,--config", config_path, "config file")->required();
+
+  auto* check_cmd = app.add_subcommand("check", "validate a config and show who can reach what");
+  check_cmd->add_option("-c,--config", config_path, "config file")->required();
+
+  std::string tenant;
+  std::string declared_level;
+  std::string request_path;
+  auto* explain_cmd =
+      app.add_subcommand("explain", "show the routing decision for one request, without sending it");
+  explain_cmd->add_option("-c,--config", config_path, "config file")->required();
+  explain_cmd->add_option("--tenant", tenant, "tenant the request comes from")->required();
+  explain_cmd->add_option("--level", declared_level, "the x-cordon-level the request declares");
+  explain_cmd->add_option("request", request_path, "chat completion request JSON (default stdin)");
+
+  std::string listen = "127.0.0.1:0";
+  std::string protocol = "openai";
+  std::string mode = "echo";
+  int token_delay_ms = 0;
+  cordon::simulate::Options sim_options;
+  auto* simulate_cmd = app.add_subcommand("simulate", "run a simulated model server");
+  simulate_cmd->add_option("--listen", listen, "HOST:PORT (port 0 picks a free port)");
+  simulate_cmd->add_option("--protocol", protocol, "openai")->check(CLI::IsMember({"openai", "anthropic"}));
+  simulate_cmd->add_option("--name", sim_options.name, "name echoed in answers");
+  simulate_cmd->add_option("--mode", mode, "echo | fixed")->check(CLI::IsMember({"echo", "fixed"}));
+  simulate_cmd->add_option("--fixed-text", sim_options.fixed_text, "answer in fixed mode");
+  simulate_cmd->add_option("--token-delay-ms", token_delay_ms, "delay between streamed words");
+  simulate_cmd->add_option("--fail-status", sim_options.fail_status, "answer this HTTP status");
+  simulate_cmd->add_option("--fail-every", sim_options.fail_every,
+                           "with --fail-status: only every Nth request fails");
+  simulate_cmd->add_flag("--hang", sim_options.hang, "read requests, never answer");
+  simulate_cmd->add_flag("--reset-mid-stream", sim_options.reset_mid_stream,
+                         "reset the connection part-way through each answer");
+  simulate_cmd->add_option("--workers", sim_options.workers, "worker threads");
+
+  cordon::demo::Options demo_options;
+  auto* demo_cmd = app.add_subcommand("demo", "the quickstart: gateway + two simulated backends");
+  demo_cmd->add_option("--listen", demo_options.listen, "gateway address");
+  demo_cmd->add_flag("--once", demo_options.once, "exit after the walk-through");
+
+  auto* keys_cmd = app.add_subcommand("keys", "API keys");
+  keys_cmd->require_subcommand(1);
+  auto* keys_new_cmd = keys_cmd->add_subcommand("new", "print a new API key and its SHA-256");
+
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (serve_cmd->parsed()) {
+      return serve(config_path);
+    }
+    if (check_cmd->parsed()) {
+      const auto config = cordon::config::loadConfigFile(config_path);
+      cordon::cli::printCheck(*config, std::cout);
+      return 0;
+    }
+    if (explain_cmd->parsed()) {
+      const auto config = cordon::config::loadConfigFile(config_path);
+      std::optional<std::string> declared;
+      if (!declared_level.empty()) {
+        declared = declared_level;
+      }
+      return cordon::cli::printExplain(*config, tenant, declared, readAll(request_path),
+                                       std::cout, std::cerr);
+    }
+    if (simulate_cmd->parsed()) {
+      sim_options.mode = mode == "fixed" ? cordon::simulate::Mode::Fixed : cordon::simulate::Mode::Echo;
+      sim_options.token_delay = std::chrono::milliseconds{token_delay_ms};
+      return simulate(listen, protocol, sim_options);
+    }
+    if (demo_cmd->parsed()) {
+      const sigset_t signals = blockHandledSignals();
+      return cordon::demo::run(demo_options, [&signals] {
+        while (waitForSignal(signals) == SIGHUP) {
+        }
+      });
+    }
+    if (keys_new_cmd->parsed()) {
+      cordon::cli::printNewKey(std::cout);
+      return 0;
+    }
+  } catch (const cordon::config::ConfigError& error) {
+    std::cerr << "cordon: invalid config: " << error.what() << '\n';
+    return 2;
+  } catch (const std::exception& error) {
+    std::cerr << "cordon: " << error.what() << '\n';
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,75 @@
+#include "cordon/common/sha256.h"
+
+#include <vector>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+namespace cordon {
+namespace {
+
+constexpr std::string_view kHexDigits = "0123456789abcdef";
+
+int hexValue(char c) noexcept {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+std::string bytesToHex(const std::uint8_t* data, std::size_t size) {
+  std::string out;
+  out.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    out.push_back(kHexDigits[data[i] >> 4U]);
+    out.push_back(kHexDigits[data[i] & 0x0FU]);
+  }
+  return out;
+}
+
+} // namespace
+
+Sha256Digest sha256(std::string_view data) noexcept {
+  Sha256Digest digest{};
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest.data());
+  return digest;
+}
+
+std::string toHex(const Sha256Digest& digest) { return bytesToHex(digest.data(), digest.size()); }
+
+std::optional<Sha256Digest> digestFromHex(std::string_view hex) noexcept {
+  Sha256Digest digest{};
+  if (hex.size() != digest.size() * 2) {
+    return std::nullopt;
+  }
+  for (std::size_t i = 0; i < digest.size(); ++i) {
+    const int high = hexValue(hex[2 * i]);
+    const int low = hexValue(hex[2 * i + 1]);
+    if (high < 0 || low < 0) {
+      return std::nullopt;
+    }
+    digest[i] = static_cast<std::uint8_t>((high << 4) | low);
+  }
+  return digest;
+}
+
+bool constantTimeEqual(const Sha256Digest& a, const Sha256Digest& b) noexcept {
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string randomHex(std::size_t bytes) {
+  std::vector<std::uint8_t> buffer(bytes);
+  if (RAND_bytes(buffer.data(), static_cast<int>(buffer.size())) != 1) {
+    return {};
+  }
+  return bytesToHex(buffer.data(), buffer.size());
+}
+
+} // namespace cordon

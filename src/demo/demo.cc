@@ -1,0 +1,252 @@
+#include "demo/demo.h"
+
+#include <iostream>
+#include <optional>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <fmt/format.h>
+
+#include "cordon/common/sha256.h"
+#include "cordon/config/config.h"
+#include "cordon/policy/decision.h"
+#include "cordon/protocol/openai.h"
+#include "cordon/protocol/sse.h"
+#include "gateway/gateway.h"
+#include "simulate/simulator.h"
+#include "upstream/client.h"
+
+namespace cordon::demo {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr std::string_view kDemoKey = "demo-key";
+
+std::string demoConfig(const std::string& listen, std::uint16_t onprem_port,
+                       std::uint16_t cloud_port) {
+  return fmt::format(R"(listen: "{}"
+levels: [public, internal, confidential, restricted]
+boundaries:
+  onprem: {{ clearance: restricted, region: eu-de, note: "simulated on-prem GPU server" }}
+  cloud:  {{ clearance: internal,   region: us,    note: "simulated public cloud" }}
+backends:
+  local-llama: {{ boundary: onprem, protocol: openai, url: "http://127.0.0.1:{}/v1" }}
+  cloud-gpt:   {{ boundary: cloud,  protocol: openai, url: "http://127.0.0.1:{}/v1" }}
+models:
+  assistant:  {{ targets: [cloud-gpt:gpt-4o, local-llama:llama-3.1-8b-instruct] }}
+  cloud-only: {{ targets: [cloud-gpt:gpt-4o] }}
+tenants:
+  demo:
+    keys:
+      - {{ name: demo-app, sha256: "{}" }}
+)",
+                     listen, onprem_port, cloud_port, toHex(sha256(kDemoKey)));
+}
+
+struct Step {
+  std::string title;
+  std::string model;
+  std::string level; ///< x-cordon-level, empty for none
+  bool stream = false;
+  std::string prompt;
+};
+
+struct Outcome {
+  unsigned status = 0;
+  std::string level;
+  std::string boundary;
+  std::string backend;
+  std::string region;
+  std::string text; ///< The answer, or the error message.
+};
+
+std::string requestBody(const Step& step) {
+  protocol::ChatRequest request;
+  request.model = step.model;
+  request.stream = step.stream;
+  protocol::Message message;
+  message.content.push_back({protocol::ContentPart::Kind::Text, step.prompt, {}, {}});
+  request.messages.push_back(std::move(message));
+  return protocol::encodeOpenAiChatRequest(request, step.model);
+}
+
+/// The answer text of a streamed reply: the concatenated content deltas.
+std::string streamedText(std::string_view sse) {
+  protocol::SseParser parser;
+  std::vector<protocol::SseEvent> events;
+  std::string text;
+  if (!parser.feed(sse, events)) {
+    return "(malformed stream)";
+  }
+  for (const auto& event : events) {
+    if (event.data == "[DONE]") {
+      break;
+    }
+    if (auto chunk = protocol::decodeOpenAiChatChunk(event.data)) {
+      for (const auto& choice : chunk->choices) {
+        text += choice.content.value_or("");
+      }
+    } else if (event.data.find("\"error\"") != std::string::npos) {
+      return "(stream ended with an error)";
+    }
+  }
+  return text;
+}
+
+asio::awaitable<Outcome> send(upstream::Client& client, const config::Backend& gateway,
+                              const Step& step) {
+  upstream::RequestSpec spec;
+  spec.path = "/chat/completions";
+  spec.body = requestBody(step);
+  spec.expect_stream = step.stream;
+  spec.headers.emplace_back("authorization", fmt::format("Bearer {}", kDemoKey));
+  if (!step.level.empty()) {
+    spec.headers.emplace_back("x-cordon-level", step.level);
+  }
+  Outcome outcome;
+  auto response = co_await client.send(gateway, std::move(spec));
+  if (!response) {
+    outcome.text = response.error().detail;
+    co_return outcome;
+  }
+  auto& answer = **response;
+  outcome.status = answer.status();
+  outcome.level = answer.header("x-cordon-level");
+  outcome.boundary = answer.header("x-cordon-boundary");
+  outcome.backend = answer.header("x-cordon-backend");
+  outcome.region = answer.header("x-cordon-region");
+  auto body = co_await answer.readAll(1U << 20U);
+  if (!body) {
+    outcome.text = body.error().detail;
+  } else if (outcome.status != 200) {
+    outcome.text = *body;
+  } else if (step.stream) {
+    outcome.text = streamedText(*body);
+  } else if (auto chat = protocol::decodeOpenAiChatResponse(*body); chat && !chat->choices.empty() &&
+                                                                  !chat->choices[0].message.content.empty()) {
+    outcome.text = chat->choices[0].message.content[0].text;
+  }
+  co_return outcome;
+}
+
+/// Why the decision went this way, from policy::decide: the same function the gateway used.
+std::string why(const config::Config& config, const Step& step, const Outcome& outcome) {
+  const config::Model* model = config.findModel(step.model);
+  policy::RequestFacts facts;
+  if (!step.level.empty()) {
+    facts.declared = config.findLevel(step.level);
+  }
+  const auto decision = policy::decide(config, config.tenants.front(), nullptr, *model, facts);
+  if (!decision.allowed()) {
+    return *decision.refusal;
+  }
+  std::string reasons;
+  for (const auto& verdict : decision.verdicts) {
+    const auto& backend = config.backends[model->targets[verdict.target].backend];
+    reasons += fmt::format("\n        {:<12} {}: {}", backend.name,
+                           verdict.eligible ? "eligible" : "excluded", verdict.reason);
+    if (backend.name == outcome.backend) {
+      reasons += "  <- answered";
+    }
+  }
+  return reasons;
+}
+
+} // namespace
+
+int run(const Options& options, const std::function<void()>& wait_for_stop) {
+  simulate::Options onprem_options;
+  onprem_options.name = "local-llama";
+  simulate::Simulator onprem(onprem_options);
+  onprem.start();
+  simulate::Options cloud_options;
+  cloud_options.name = "cloud-gpt";
+  cloud_options.token_delay = std::chrono::milliseconds{20};
+  simulate::Simulator cloud(cloud_options);
+  cloud.start();
+
+  const auto config =
+      config::parseConfig(demoConfig(options.listen, onprem.port(), cloud.port()), "demo-config");
+  gateway::Gateway gateway(config);
+  gateway.start();
+  const std::string base = fmt::format("http://{}:{}", config->server.listen_host, gateway.port());
+  std::cout << fmt::format(
+      "cordon demo: gateway on {0}, two simulated backends:\n"
+      "  local-llama  boundary onprem (clearance restricted, region eu-de)\n"
+      "  cloud-gpt    boundary cloud  (clearance internal,   region us)\n"
+      "model 'assistant' prefers cloud-gpt, then local-llama; model 'cloud-only' has just "
+      "cloud-gpt.\n\n",
+      base);
+
+  const std::vector<Step> steps = {
+      {"Harmless text goes to the preferred cloud model", "assistant", "", false,
+       "Summarise our public press release in one line."},
+      {"The caller declares the data confidential: it stays on-prem", "assistant", "confidential",
+       false, "Draft a reply to the customer about their contract renewal."},
+      {"Streaming works the same way (internal data may use the cloud)", "assistant", "internal",
+       true, "Explain trust boundaries in three words."},
+      {"Restricted data and a cloud-only model: cordon refuses rather than leak", "cloud-only",
+       "restricted", false, "Reconcile these card payments."},
+  };
+
+  config::Backend target;
+  target.name = "gateway";
+  target.url = base + "/v1";
+  target.endpoint.host = config->server.listen_host;
+  target.endpoint.port = gateway.port();
+  target.endpoint.base_path = "/v1";
+
+  asio::io_context context;
+  upstream::Client client(context.get_executor());
+  std::vector<Outcome> outcomes(steps.size());
+  asio::co_spawn(
+      context,
+      [&]() -> asio::awaitable<void> {
+        for (std::size_t i = 0; i < steps.size(); ++i) {
+          outcomes[i] = co_await send(client, target, steps[i]);
+        }
+      },
+      asio::detached);
+  context.run();
+
+  int exit_code = 0;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const Step& step = steps[i];
+    const Outcome& outcome = outcomes[i];
+    std::cout << fmt::format("[{}] {}\n    model {}, x-cordon-level: {}{}\n", i + 1, step.title,
+                             step.model, step.level.empty() ? "(none)" : step.level,
+                             step.stream ? ", streamed" : "");
+    if (outcome.status == 200) {
+      std::cout << fmt::format("    -> 200, level {}, boundary {} (region {}), backend {}\n",
+                               outcome.level, outcome.boundary, outcome.region, outcome.backend);
+    } else {
+      std::cout << fmt::format("    -> {}, level {}\n", outcome.status, outcome.level);
+    }
+    std::cout << fmt::format("    why: {}\n    answer: {}\n\n", why(*config, step, outcome),
+                             outcome.text);
+    const bool expected = i + 1 == steps.size() ? outcome.status == 403 : outcome.status == 200;
+    if (!expected) {
+      exit_code = 1;
+    }
+  }
+
+  if (!options.once) {
+    std::cout << fmt::format(
+        "cordon is serving on {0} (Ctrl-C to stop). Try:\n"
+        "  curl -s {0}/v1/chat/completions -H 'Authorization: Bearer {1}' \\\n"
+        "       -H 'x-cordon-level: confidential' -i \\\n"
+        "       -d '{{\"model\":\"assistant\",\"messages\":[{{\"role\":\"user\",\"content\":"
+        "\"Hello\"}}]}}'\n",
+        base, kDemoKey);
+    std::cout.flush();
+    wait_for_stop();
+  }
+  gateway.shutdown(std::chrono::seconds{5});
+  cloud.shutdown();
+  onprem.shutdown();
+  return exit_code;
+}
+
+} // namespace cordon::demo

@@ -1,0 +1,63 @@
+// The gateway: the life of a request (docs/architecture.md). Authenticates the caller, decodes the
+// front-door protocol into the canonical request, decides the eligible targets by policy, and
+// tries them in preference order, falling back only within the eligible set and only before the
+// first byte of the answer reaches the client.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "cordon/auth/key_store.h"
+#include "cordon/config/config.h"
+
+namespace cordon::http {
+class Server;
+}
+namespace cordon::upstream {
+class Client;
+}
+
+namespace cordon::gateway {
+
+/// Everything derived from one config snapshot. Immutable; a request holds the snapshot it
+/// started with, so a reload never changes the rules under a request in flight.
+struct Snapshot {
+  explicit Snapshot(config::ConfigConstSharedPtr config_in)
+      : config(std::move(config_in)), keys(*config) {}
+  config::ConfigConstSharedPtr config;
+  auth::KeyStore keys;
+};
+
+class Gateway {
+public:
+  /// Throws std::invalid_argument when the config cannot be served (e.g. a missing upstream
+  /// secret); start-up code, caught in main.
+  explicit Gateway(config::ConfigConstSharedPtr config);
+  ~Gateway();
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  /// Binds the listener and starts the workers; throws std::system_error if it cannot bind.
+  void start();
+  std::uint16_t port() const noexcept;
+
+  /// Replaces the config for new requests; requests in flight keep theirs. Listener settings
+  /// (address, workers) are not changed by a reload.
+  void reload(config::ConfigConstSharedPtr config);
+
+  /// Stops accepting, lets requests in flight finish for up to `grace`, then stops.
+  void shutdown(std::chrono::milliseconds grace);
+  void join();
+
+private:
+  class Handler;
+  std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
+  std::vector<std::unique_ptr<upstream::Client>> clients_;
+  std::unique_ptr<Handler> handler_;
+  std::unique_ptr<http::Server> server_;
+};
+
+} // namespace cordon::gateway

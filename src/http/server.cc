@@ -1,0 +1,367 @@
+#include "http/server.h"
+
+#include <atomic>
+#include <exception>
+#include <optional>
+#include <system_error>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+namespace cordon::http {
+namespace {
+
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+/// SO_REUSEPORT lets every worker own an acceptor on the same port; the kernel spreads
+/// connections over them, so no accept lock is shared between workers.
+using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+/// Writes one request's answer to the connection. Lives on the session's coroutine frame.
+class ConnectionWriter final : public ResponseWriter {
+public:
+  ConnectionWriter(beast::tcp_stream& stream, unsigned version, bool keep_alive,
+                   std::chrono::milliseconds write_timeout)
+      : stream_(stream), version_(version), keep_alive_(keep_alive),
+        write_timeout_(write_timeout) {}
+
+  // ResponseWriter
+  asio::awaitable<bool> write(Response response) override {
+    if (started_) {
+      co_return false;
+    }
+    started_ = true;
+    response.version(version_);
+    keep_alive_ = keep_alive_ && response.keep_alive();
+    response.keep_alive(keep_alive_);
+    response.prepare_payload();
+    stream_.expires_after(write_timeout_);
+    auto [ec, written] = co_await bhttp::async_write(stream_, response, kUseTuple);
+    ok_ = !ec;
+    complete_ = ok_;
+    co_return ok_;
+  }
+
+  asio::awaitable<bool> writeHead(ResponseHeader head) override {
+    if (started_) {
+      co_return false;
+    }
+    started_ = true;
+    bhttp::response<bhttp::empty_body> response{std::move(head)};
+    response.version(version_);
+    response.keep_alive(keep_alive_);
+    response.chunked(true);
+    bhttp::response_serializer<bhttp::empty_body> serializer{response};
+    stream_.expires_after(write_timeout_);
+    auto [ec, written] = co_await bhttp::async_write_header(stream_, serializer, kUseTuple);
+    ok_ = !ec;
+    co_return ok_;
+  }
+
+  asio::awaitable<bool> writeChunk(std::string_view data) override {
+    if (!ok_ || complete_) {
+      co_return false;
+    }
+    if (data.empty()) {
+      co_return true;
+    }
+    stream_.expires_after(write_timeout_);
+    auto [ec, written] = co_await asio::async_write(
+        stream_, bhttp::make_chunk(asio::const_buffer(data.data(), data.size())), kUseTuple);
+    ok_ = !ec;
+    co_return ok_;
+  }
+
+  asio::awaitable<bool> finish() override {
+    if (!ok_ || complete_) {
+      co_return false;
+    }
+    stream_.expires_after(write_timeout_);
+    auto [ec, written] = co_await asio::async_write(stream_, bhttp::make_chunk_last(), kUseTuple);
+    ok_ = !ec;
+    complete_ = ok_;
+    co_return ok_;
+  }
+
+  void abort() override {
+    beast::error_code ignored;
+    stream_.socket().set_option(tcp::socket::linger(true, 0), ignored);
+    stream_.socket().close(ignored);
+    ok_ = false;
+    started_ = true;
+  }
+
+  bool started() const noexcept override { return started_; }
+
+  /// The response went out whole and the connection may carry another request.
+  bool reusable() const noexcept { return ok_ && complete_ && keep_alive_; }
+
+private:
+  beast::tcp_stream& stream_;
+  unsigned version_;
+  bool keep_alive_;
+  std::chrono::milliseconds write_timeout_;
+  bool started_ = false;
+  bool ok_ = true;
+  bool complete_ = false;
+};
+
+/// Maps a failed request read to what the client is told, if anything. nullopt: the client went
+/// away or the connection was idle, so there is nobody to answer.
+std::optional<std::pair<Errc, std::string_view>> classifyReadError(const beast::error_code& ec,
+                                                                 bool any_bytes_read) {
+  if (ec == bhttp::error::body_limit) {
+    return std::pair{Errc::PayloadTooLarge, std::string_view{"request body exceeds max_body_bytes"}};
+  }
+  if (ec == bhttp::error::header_limit) {
+    return std::pair{Errc::HeadersTooLarge, std::string_view{"request head too large"}};
+  }
+  if (ec == beast::error::timeout) {
+    if (!any_bytes_read) {
+      return std::nullopt;
+    }
+    return std::pair{Errc::RequestTimeout, std::string_view{"request not received in time"}};
+  }
+  if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+      ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+      ec == bhttp::error::partial_message) {
+    return std::nullopt;
+  }
+  return std::pair{Errc::BadRequest, std::string_view{"malformed HTTP request"}};
+}
+
+} // namespace
+
+struct Server::Worker {
+  asio::io_context context{1};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_guard;
+  std::optional<tcp::acceptor> acceptor;
+  std::atomic<std::size_t> in_flight{0};
+};
+
+Server::Server(ServerOptions options, Handler handler, ErrorResponder error_responder)
+    : options_(std::move(options)), handler_(std::move(handler)),
+      error_responder_(std::move(error_responder)) {
+  if (options_.workers == 0) {
+    options_.workers = std::max(1U, std::thread::hardware_concurrency());
+  }
+  for (unsigned i = 0; i < options_.workers; ++i) {
+    workers_.push_back(std::make_unique<Worker>());
+  }
+}
+
+Server::~Server() {
+  if (!threads_.empty()) {
+    shutdown(std::chrono::milliseconds{0});
+  }
+}
+
+asio::io_context& Server::workerContext(unsigned worker) { return workers_.at(worker)->context; }
+
+std::size_t Server::inFlight() const noexcept {
+  std::size_t total = 0;
+  for (const auto& worker : workers_) {
+    total += worker->in_flight.load(std::memory_order_relaxed);
+  }
+  return total;
+}
+
+namespace {
+
+struct SessionContext {
+  const ServerOptions& options;
+  const Handler& handler;
+  const ErrorResponder& error_responder;
+  std::atomic<std::size_t>& in_flight;
+  const std::atomic<bool>& draining;
+  unsigned worker;
+};
+
+asio::awaitable<void> sendError(beast::tcp_stream& stream, const ErrorResponder& responder,
+                                Errc code, std::string_view detail, unsigned version,
+                                std::chrono::milliseconds timeout) {
+  Response response = responder(code, detail);
+  response.version(version == 10 ? 10 : 11);
+  response.keep_alive(false);
+  response.prepare_payload();
+  stream.expires_after(timeout);
+  co_await bhttp::async_write(stream, response, kUseTuple);
+}
+
+asio::awaitable<void> runSession(SessionContext ctx, tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  bool first_request = true;
+  for (;;) {
+    // Phase 1: wait for the first byte of the next request. An idle keep-alive connection gets
+    // keep_alive_timeout; once bytes arrive the stricter header_timeout applies.
+    if (buffer.size() == 0) {
+      stream.expires_after(first_request ? ctx.options.header_timeout
+                                         : ctx.options.keep_alive_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kUseTuple);
+      if (ec) {
+        break; // idle timeout or the client closed: nobody to answer
+      }
+      buffer.commit(n);
+    }
+    first_request = false;
+
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(ctx.options.max_header_bytes));
+    parser.body_limit(ctx.options.max_body_bytes);
+
+    stream.expires_after(ctx.options.header_timeout);
+    auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser,
+                                                                      kUseTuple);
+    if (!header_ec && !parser.is_done()) {
+      const auto& head = parser.get();
+      if (beast::iequals(head[bhttp::field::expect], "100-continue")) {
+        bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, head.version()};
+        stream.expires_after(ctx.options.body_timeout);
+        co_await bhttp::async_write(stream, go_on, kUseTuple);
+      }
+      stream.expires_after(ctx.options.body_timeout);
+      auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
+      header_ec = body_ec;
+    }
+    if (header_ec) {
+      if (auto answer = classifyReadError(header_ec, true)) {
+        const unsigned version = parser.is_header_done() ? parser.get().version() : 11;
+        co_await sendError(stream, ctx.error_responder, answer->first, answer->second, version,
+                           ctx.options.body_timeout);
+      }
+      break;
+    }
+
+    Request request = parser.release();
+    const bool keep_alive = request.keep_alive() && !ctx.draining.load(std::memory_order_relaxed);
+    ConnectionWriter writer(stream, request.version(), keep_alive, ctx.options.body_timeout);
+    ctx.in_flight.fetch_add(1, std::memory_order_relaxed);
+    try {
+      co_await ctx.handler(ctx.worker, request, writer);
+    } catch (const std::exception& error) {
+      // A handler must not throw; if one does, answer 500 without echoing anything from it.
+      spdlog::error("handler raised an exception on {}: {}", std::string(request.target()),
+                    error.what());
+    }
+    if (!writer.started()) {
+      Response response = ctx.error_responder(Errc::Internal, "internal error");
+      response.keep_alive(false);
+      co_await writer.write(std::move(response));
+    }
+    ctx.in_flight.fetch_sub(1, std::memory_order_relaxed);
+    if (!writer.reusable()) {
+      break;
+    }
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.close();
+}
+
+asio::awaitable<void> acceptLoop(SessionContext ctx, tcp::acceptor& acceptor) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(kUseTuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
+        co_return;
+      }
+      // Out of descriptors and the like: back off briefly instead of spinning.
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds{20});
+      co_await pause.async_wait(kUseTuple);
+      continue;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    asio::co_spawn(acceptor.get_executor(), runSession(ctx, std::move(socket)), asio::detached);
+  }
+}
+
+} // namespace
+
+void Server::start() {
+  const auto address = asio::ip::make_address(options_.host);
+  std::uint16_t port = options_.port;
+  draining_.store(false);
+  for (auto& worker : workers_) {
+    tcp::endpoint endpoint{address, port};
+    auto& acceptor = worker->acceptor.emplace(worker->context);
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.set_option(ReusePort(true));
+    acceptor.bind(endpoint);
+    acceptor.listen(asio::socket_base::max_listen_connections);
+    port = acceptor.local_endpoint().port();
+  }
+  port_ = port;
+  for (unsigned i = 0; i < workers_.size(); ++i) {
+    Worker& worker = *workers_[i];
+    worker.work_guard.emplace(worker.context.get_executor());
+    SessionContext ctx{options_, handler_, error_responder_, worker.in_flight, draining_, i};
+    asio::co_spawn(worker.context, acceptLoop(ctx, *worker.acceptor), asio::detached);
+    threads_.emplace_back([&worker] { worker.context.run(); });
+  }
+}
+
+void Server::stopAccepting() {
+  draining_.store(true);
+  for (auto& worker : workers_) {
+    asio::post(worker->context, [&worker = *worker] {
+      if (worker.acceptor) {
+        beast::error_code ignored;
+        worker.acceptor->close(ignored);
+      }
+    });
+  }
+}
+
+void Server::shutdown(std::chrono::milliseconds grace) {
+  stopAccepting();
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (inFlight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+  for (auto& worker : workers_) {
+    worker->work_guard.reset();
+    worker->context.stop();
+  }
+  join();
+}
+
+void Server::join() {
+  for (auto& thread : threads_) {
+    if (thread.joinable()) {
+      thread.join();
+    }
+  }
+  threads_.clear();
+}
+
+Response jsonResponse(unsigned status, std::string body, unsigned version, bool keep_alive) {
+  Response response{static_cast<bhttp::status>(status), version};
+  response.set(bhttp::field::content_type, "application/json");
+  response.keep_alive(keep_alive);
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
+
+} // namespace cordon::http

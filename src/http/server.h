@@ -1,0 +1,123 @@
+// The HTTP/1.1 listener: N worker threads, each with its own io_context and its own SO_REUSEPORT
+// acceptor, so a connection lives on one worker for its whole life and the request path takes no
+// locks. Handlers are C++20 coroutines. This is network code: Beast and Asio stay behind src/http,
+// src/upstream, src/gateway and src/simulate.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "cordon/common/result.h"
+
+namespace cordon::http {
+
+namespace beast = boost::beast;
+namespace asio = boost::asio;
+
+using Request = beast::http::request<beast::http::string_body>;
+using Response = beast::http::response<beast::http::string_body>;
+using ResponseHeader = beast::http::response_header<>;
+
+/// Where a handler writes its answer: either one whole response, or a streamed one (head, then
+/// chunks, then finish). Every call returns false once the client is gone; the handler should
+/// then stop work and return.
+class ResponseWriter {
+public:
+  virtual ~ResponseWriter() = default;
+
+  /// Sends a complete response (Content-Length set from the body).
+  virtual asio::awaitable<bool> write(Response response) = 0;
+
+  /// Starts a chunked response; the head is sent at once so the client sees headers early.
+  virtual asio::awaitable<bool> writeHead(ResponseHeader head) = 0;
+  /// Sends one chunk of a response started with writeHead (an empty chunk is skipped).
+  virtual asio::awaitable<bool> writeChunk(std::string_view data) = 0;
+  /// Sends the last chunk.
+  virtual asio::awaitable<bool> finish() = 0;
+
+  /// Drops the connection at once with a TCP reset (used to simulate faults).
+  virtual void abort() = 0;
+
+  /// True once anything of the response was sent (the point after which no fallback is possible).
+  virtual bool started() const noexcept = 0;
+};
+
+/// Handles one request on worker `worker`. Runs on that worker's io_context. Must not throw; an
+/// escaping exception is answered with 500 and logged (without request data).
+using Handler = std::function<asio::awaitable<void>(unsigned worker, Request& request,
+                                                    ResponseWriter& writer)>;
+
+/// Builds the response for a request the server refuses before any handler runs (body too large,
+/// malformed HTTP): the front door's own error JSON with httpStatus(code).
+using ErrorResponder = std::function<Response(Errc code, std::string_view detail)>;
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0; ///< 0 = any free port (see Server::port()).
+  unsigned workers = 1;
+  std::size_t max_body_bytes = 8U * 1024U * 1024U;
+  std::size_t max_header_bytes = 64U * 1024U;
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds body_timeout{30'000};
+  std::chrono::milliseconds keep_alive_timeout{60'000};
+};
+
+class Server {
+public:
+  Server(ServerOptions options, Handler handler, ErrorResponder error_responder);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Binds and listens on every worker and starts the worker threads. Throws std::system_error
+  /// when the address cannot be bound (start-up code, caught in main).
+  void start();
+
+  /// The bound port (meaningful after start(); resolves port 0).
+  std::uint16_t port() const noexcept { return port_; }
+
+  /// Stops accepting new connections; requests in flight go on. Thread-safe.
+  void stopAccepting();
+
+  /// Waits up to `grace` for open connections to finish, then stops every worker and joins the
+  /// threads. Thread-safe; idempotent.
+  void shutdown(std::chrono::milliseconds grace);
+
+  /// Blocks until the worker threads have exited.
+  void join();
+
+  /// Number of requests currently being handled, over all workers.
+  std::size_t inFlight() const noexcept;
+
+  /// The io_context of one worker (for per-worker resources built by the caller).
+  asio::io_context& workerContext(unsigned worker);
+  unsigned workers() const noexcept { return options_.workers; }
+
+private:
+  struct Worker;
+  ServerOptions options_;
+  Handler handler_;
+  ErrorResponder error_responder_;
+  std::uint16_t port_ = 0;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> draining_{false};
+};
+
+/// Convenience used by handlers: a complete response with a JSON body.
+Response jsonResponse(unsigned status, std::string body, unsigned version = 11, bool keep_alive = true);
+
+} // namespace cordon::http

@@ -1,0 +1,84 @@
+#include "cordon/policy/decision.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace cordon::policy {
+namespace {
+
+LevelIndex raise(LevelIndex level, const std::optional<LevelIndex>& other) {
+  return other ? std::max(level, *other) : level;
+}
+
+bool regionAllowed(const config::Tenant& tenant, const std::string& region) {
+  return tenant.residency.empty() ||
+         std::find(tenant.residency.begin(), tenant.residency.end(), region) !=
+             tenant.residency.end();
+}
+
+} // namespace
+
+Decision decide(const config::Config& config, const config::Tenant& tenant,
+                const config::ApiKey* key, const config::Model& model,
+                const RequestFacts& facts) {
+  Decision decision;
+  // Declared and floor levels count for both: only detected entities can be pseudonymized away.
+  LevelIndex base = raise(0, facts.declared);
+  base = raise(base, tenant.floor);
+  base = raise(base, key != nullptr ? key->floor : std::nullopt);
+  decision.level = std::max(base, facts.detected);
+  decision.residual_level = std::max(base, facts.residual_detected);
+  const auto& level_name = config.levels[decision.level];
+  const auto& residual_name = config.levels[decision.residual_level];
+  const bool may_pseudonymize = model.pseudonymize == config::PseudonymizeMode::Auto;
+
+  decision.verdicts.reserve(model.targets.size());
+  for (std::size_t i = 0; i < model.targets.size(); ++i) {
+    const auto& backend = config.backends[model.targets[i].backend];
+    const auto& boundary = config.boundaries[backend.boundary];
+    const auto& clearance_name = config.levels[boundary.clearance];
+    TargetVerdict verdict;
+    verdict.target = i;
+    if (!regionAllowed(tenant, boundary.region)) {
+      verdict.reason = fmt::format("region {} of boundary {} is outside tenant {} residency [{}]",
+                                   boundary.region, boundary.name, tenant.name,
+                                   fmt::join(tenant.residency, ", "));
+    } else if (decision.level <= boundary.clearance) {
+      verdict.eligible = true;
+      verdict.reason = fmt::format("boundary {} clearance {} covers level {}", boundary.name,
+                                   clearance_name, level_name);
+    } else if (!may_pseudonymize) {
+      verdict.reason = fmt::format("boundary {} clearance {} is below level {}", boundary.name,
+                                   clearance_name, level_name);
+    } else if (decision.residual_level <= boundary.clearance) {
+      verdict.eligible = true;
+      verdict.delivery = Delivery::Pseudonymized;
+      verdict.reason = fmt::format(
+          "boundary {} clearance {} is below level {} but covers pseudonymized level {}",
+          boundary.name, clearance_name, level_name, residual_name);
+    } else {
+      verdict.reason =
+          fmt::format("boundary {} clearance {} is below level {} even when pseudonymized ({})",
+                      boundary.name, clearance_name, level_name, residual_name);
+    }
+    if (verdict.eligible) {
+      decision.eligible.push_back(i);
+    }
+    decision.verdicts.push_back(std::move(verdict));
+  }
+
+  if (facts.denied_entity) {
+    decision.eligible.clear();
+    decision.refusal = fmt::format("entity type {} is denied (entities.{}.action: deny)",
+                                   *facts.denied_entity, *facts.denied_entity);
+  } else if (decision.eligible.empty()) {
+    decision.refusal =
+        fmt::format("no target of model {} is allowed to receive level {} for tenant {}",
+                    model.name, level_name, tenant.name);
+  }
+  return decision;
+}
+
+} // namespace cordon::policy

@@ -1,0 +1,591 @@
+#include "simulate/simulator.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+#include <boost/json/value.hpp>
+
+#include "cordon/common/result.h"
+#include "http/server.h"
+
+namespace cordon::simulate {
+namespace {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+namespace json = boost::json;
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+/// How long a `--hang` request waits before waiting again (it never answers).
+constexpr std::chrono::hours kHangWait{24};
+/// Grace for in-flight answers when the simulator shuts down (a hanging request gets none).
+constexpr std::chrono::milliseconds kShutdownGrace{1'000};
+constexpr std::size_t kMaxBodyBytes = 64U * 1024U * 1024U;
+
+/// The OpenAI error `type` for an HTTP status.
+std::string_view errorTypeFor(unsigned status) {
+  switch (status) {
+  case 400:
+  case 404:
+  case 405:
+  case 408:
+  case 413:
+  case 431:
+    return "invalid_request_error";
+  case 401:
+    return "authentication_error";
+  case 403:
+    return "permission_error";
+  case 429:
+    return "rate_limit_error";
+  default:
+    return "server_error";
+  }
+}
+
+std::string errorBody(std::string_view message, std::string_view type, std::string_view code) {
+  json::object error;
+  error["message"] = message;
+  error["type"] = type;
+  error["code"] = code;
+  json::object body;
+  body["error"] = std::move(error);
+  return json::serialize(body);
+}
+
+http::Response errorResponse(unsigned status, std::string_view message, std::string_view code,
+                             const http::Request& request) {
+  return http::jsonResponse(status, errorBody(message, errorTypeFor(status), code),
+                            request.version(), request.keep_alive());
+}
+
+bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/// Splits text into pieces of one word plus the whitespace after it (leading whitespace stays with
+/// the first piece), so the pieces concatenate back to the text byte for byte.
+std::vector<std::string_view> splitWords(std::string_view text) {
+  std::vector<std::string_view> words;
+  std::size_t start = 0;
+  std::size_t pos = 0;
+  while (pos < text.size() && isSpace(text[pos])) {
+    ++pos;
+  }
+  while (pos < text.size()) {
+    while (pos < text.size() && !isSpace(text[pos])) {
+      ++pos;
+    }
+    while (pos < text.size() && isSpace(text[pos])) {
+      ++pos;
+    }
+    words.push_back(text.substr(start, pos - start));
+    start = pos;
+  }
+  if (start < text.size()) {
+    words.push_back(text.substr(start));
+  }
+  return words;
+}
+
+std::uint64_t countWords(std::string_view text) {
+  std::uint64_t count = 0;
+  bool in_word = false;
+  for (const char c : text) {
+    if (isSpace(c)) {
+      in_word = false;
+    } else if (!in_word) {
+      in_word = true;
+      ++count;
+    }
+  }
+  return count;
+}
+
+/// The text of a message's content: a string as is, an array of parts as its text parts joined.
+std::optional<std::string> contentText(const json::value& content) {
+  if (const auto* text = content.if_string()) {
+    return std::string(text->data(), text->size());
+  }
+  if (const auto* parts = content.if_array()) {
+    std::string joined;
+    for (const auto& part : *parts) {
+      const auto* object = part.if_object();
+      if (object == nullptr) {
+        continue;
+      }
+      const auto* text = object->if_contains("text");
+      if (text != nullptr && text->is_string()) {
+        joined.append(text->get_string().data(), text->get_string().size());
+      }
+    }
+    return joined;
+  }
+  return std::nullopt;
+}
+
+struct ToolCall {
+  std::string name;
+  std::string arguments;
+};
+
+/// What the simulated model answers to one chat completion request.
+struct Answer {
+  std::string model;
+  bool stream = false;
+  bool include_usage = false;
+  std::string content;
+  std::optional<ToolCall> tool_call;
+  std::uint64_t prompt_tokens = 0;
+  std::uint64_t completion_tokens = 0;
+};
+
+std::int64_t unixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+json::object usageObject(const Answer& answer) {
+  json::object usage;
+  usage["prompt_tokens"] = answer.prompt_tokens;
+  usage["completion_tokens"] = answer.completion_tokens;
+  usage["total_tokens"] = answer.prompt_tokens + answer.completion_tokens;
+  return usage;
+}
+
+json::object toolCallObject(const ToolCall& call) {
+  json::object function;
+  function["name"] = call.name;
+  function["arguments"] = call.arguments;
+  json::object object;
+  object["id"] = "call_sim_1";
+  object["type"] = "function";
+  object["function"] = std::move(function);
+  return object;
+}
+
+} // namespace
+
+struct Simulator::State {
+  explicit State(Options opts) : options(std::move(opts)) {}
+
+  Options options;
+  std::atomic<std::uint64_t> requests{0};
+
+  /// Builds the answer for a parsed request body; an error message for a body it cannot use.
+  Result<Answer> answerFor(const json::object& body) const;
+  asio::awaitable<void> handle(http::Request& request, http::ResponseWriter& writer);
+  asio::awaitable<void> chatCompletion(http::Request& request, http::ResponseWriter& writer);
+  asio::awaitable<void> sendWhole(const http::Request& request, http::ResponseWriter& writer,
+                                  const Answer& answer, const std::string& id,
+                                  std::int64_t created) const;
+  asio::awaitable<void> sendStream(http::ResponseWriter& writer, const Answer& answer,
+                                   const std::string& id, std::int64_t created) const;
+};
+
+Result<Answer> Simulator::State::answerFor(const json::object& body) const {
+  Answer answer;
+  if (const auto* model = body.if_contains("model")) {
+    const auto* model_name = model->if_string();
+    if (model_name == nullptr) {
+      return makeError(Errc::BadRequest, "'model' must be a string");
+    }
+    answer.model.assign(model_name->data(), model_name->size());
+  }
+  if (const auto* stream = body.if_contains("stream")) {
+    if (!stream->is_null()) {
+      const auto* flag = stream->if_bool();
+      if (flag == nullptr) {
+        return makeError(Errc::BadRequest, "'stream' must be a boolean");
+      }
+      answer.stream = *flag;
+    }
+  }
+  if (const auto* stream_options = body.if_contains("stream_options")) {
+    if (const auto* object = stream_options->if_object()) {
+      if (const auto* include = object->if_contains("include_usage")) {
+        answer.include_usage = include->is_bool() && include->get_bool();
+      }
+    }
+  }
+
+  const auto* messages_value = body.if_contains("messages");
+  const json::array* messages =
+      messages_value != nullptr ? messages_value->if_array() : nullptr;
+  if (messages == nullptr) {
+    return makeError(Errc::BadRequest, "'messages' must be an array");
+  }
+  if (messages->empty()) {
+    return makeError(Errc::BadRequest, "'messages' must not be empty");
+  }
+
+  std::optional<std::string> last_user;
+  bool last_is_user = false;
+  for (const auto& message_value : *messages) {
+    const auto* message = message_value.if_object();
+    if (message == nullptr) {
+      return makeError(Errc::BadRequest, "each message must be an object");
+    }
+    const auto* role_value = message->if_contains("role");
+    const auto* role = role_value != nullptr ? role_value->if_string() : nullptr;
+    if (role == nullptr) {
+      return makeError(Errc::BadRequest, "each message needs a string 'role'");
+    }
+    std::optional<std::string> text;
+    if (const auto* content = message->if_contains("content")) {
+      text = contentText(*content);
+    }
+    if (text) {
+      answer.prompt_tokens += countWords(*text);
+    }
+    last_is_user = *role == "user";
+    if (last_is_user) {
+      last_user = text.value_or(std::string{});
+    }
+  }
+  const std::string user_text = last_user.value_or(std::string{});
+
+  const json::array* tools = nullptr;
+  if (const auto* tools_value = body.if_contains("tools")) {
+    tools = tools_value->if_array();
+  }
+  if (tools != nullptr && !tools->empty() && last_is_user &&
+      user_text.find("CALL_TOOL") != std::string::npos) {
+    ToolCall call;
+    if (const auto* tool = tools->front().if_object()) {
+      if (const auto* function_value = tool->if_contains("function")) {
+        if (const auto* function = function_value->if_object()) {
+          if (const auto* name_value = function->if_contains("name")) {
+            if (const auto* name = name_value->if_string()) {
+              call.name.assign(name->data(), name->size());
+            }
+          }
+        }
+      }
+    }
+    json::object arguments;
+    arguments["echo"] = user_text;
+    call.arguments = json::serialize(arguments);
+    answer.completion_tokens = countWords(call.arguments);
+    answer.tool_call = std::move(call);
+    return answer;
+  }
+
+  if (options.mode == Mode::Echo) {
+    answer.content = "[" + options.name + "] " + user_text;
+  } else {
+    answer.content = options.fixed_text;
+  }
+  answer.completion_tokens = countWords(answer.content);
+  return answer;
+}
+
+asio::awaitable<void> Simulator::State::handle(http::Request& request,
+                                               http::ResponseWriter& writer) {
+  std::string_view path(request.target().data(), request.target().size());
+  if (const auto query = path.find('?'); query != std::string_view::npos) {
+    path = path.substr(0, query);
+  }
+  const auto method = request.method();
+
+  if (path == "/v1/chat/completions") {
+    if (method != bhttp::verb::post) {
+      co_await writer.write(errorResponse(405, "use POST", "method_not_allowed", request));
+      co_return;
+    }
+    co_await chatCompletion(request, writer);
+    co_return;
+  }
+  if (path == "/v1/models") {
+    if (method != bhttp::verb::get) {
+      co_await writer.write(errorResponse(405, "use GET", "method_not_allowed", request));
+      co_return;
+    }
+    json::object model;
+    model["id"] = options.name;
+    model["object"] = "model";
+    model["created"] = unixNow();
+    model["owned_by"] = "cordon-simulate";
+    json::array data;
+    data.push_back(std::move(model));
+    json::object body;
+    body["object"] = "list";
+    body["data"] = std::move(data);
+    co_await writer.write(
+        http::jsonResponse(200, json::serialize(body), request.version(), request.keep_alive()));
+    co_return;
+  }
+  if (path == "/healthz") {
+    if (method != bhttp::verb::get && method != bhttp::verb::head) {
+      co_await writer.write(errorResponse(405, "use GET", "method_not_allowed", request));
+      co_return;
+    }
+    co_await writer.write(
+        http::jsonResponse(200, R"({"status":"ok"})", request.version(), request.keep_alive()));
+    co_return;
+  }
+  co_await writer.write(errorResponse(404, "unknown path", "not_found", request));
+}
+
+asio::awaitable<void> Simulator::State::chatCompletion(http::Request& request,
+                                                       http::ResponseWriter& writer) {
+  const std::uint64_t number = requests.fetch_add(1, std::memory_order_relaxed) + 1;
+
+  if (options.fail_status != 0 && (options.fail_every == 0 || number % options.fail_every == 0)) {
+    co_await writer.write(errorResponse(options.fail_status, "simulated failure",
+                                        "simulated_failure", request));
+    co_return;
+  }
+
+  if (options.hang) {
+    // Read the request, then never answer. When the simulator stops, the io_context is stopped
+    // and destroyed with this coroutine suspended here, which frees the frame.
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+      timer.expires_after(kHangWait);
+      auto [ec] = co_await timer.async_wait(kUseTuple);
+      if (ec == asio::error::operation_aborted) {
+        co_return;
+      }
+    }
+  }
+
+  json::error_code ec;
+  const json::value parsed = json::parse(request.body(), ec);
+  if (ec) {
+    co_await writer.write(errorResponse(400, "request body is not valid JSON", "invalid_json",
+                                        request));
+    co_return;
+  }
+  const auto* body = parsed.if_object();
+  if (body == nullptr) {
+    co_await writer.write(
+        errorResponse(400, "request body must be a JSON object", "invalid_request", request));
+    co_return;
+  }
+  auto answer = answerFor(*body);
+  if (!answer) {
+    co_await writer.write(errorResponse(400, answer.error().detail, "invalid_request", request));
+    co_return;
+  }
+
+  const std::string id = "chatcmpl-sim-" + std::to_string(number);
+  const std::int64_t created = unixNow();
+  if (answer->stream) {
+    co_await sendStream(writer, *answer, id, created);
+  } else {
+    co_await sendWhole(request, writer, *answer, id, created);
+  }
+}
+
+asio::awaitable<void> Simulator::State::sendWhole(const http::Request& request,
+                                                  http::ResponseWriter& writer,
+                                                  const Answer& answer, const std::string& id,
+                                                  std::int64_t created) const {
+  json::object message;
+  message["role"] = "assistant";
+  if (answer.tool_call) {
+    message["content"] = nullptr;
+    json::array calls;
+    calls.push_back(toolCallObject(*answer.tool_call));
+    message["tool_calls"] = std::move(calls);
+  } else {
+    message["content"] = answer.content;
+  }
+  json::object choice;
+  choice["index"] = 0;
+  choice["message"] = std::move(message);
+  choice["logprobs"] = nullptr;
+  choice["finish_reason"] = answer.tool_call ? "tool_calls" : "stop";
+  json::array choices;
+  choices.push_back(std::move(choice));
+
+  json::object completion;
+  completion["id"] = id;
+  completion["object"] = "chat.completion";
+  completion["created"] = created;
+  completion["model"] = answer.model;
+  completion["choices"] = std::move(choices);
+  completion["usage"] = usageObject(answer);
+  std::string text = json::serialize(completion);
+
+  if (options.reset_mid_stream) {
+    http::ResponseHeader head;
+    head.result(bhttp::status::ok);
+    head.set(bhttp::field::content_type, "application/json");
+    if (co_await writer.writeHead(std::move(head))) {
+      co_await writer.writeChunk(std::string_view(text).substr(0, text.size() / 2));
+    }
+    writer.abort();
+    co_return;
+  }
+  co_await writer.write(
+      http::jsonResponse(200, std::move(text), request.version(), request.keep_alive()));
+}
+
+asio::awaitable<void> Simulator::State::sendStream(http::ResponseWriter& writer,
+                                                   const Answer& answer, const std::string& id,
+                                                   std::int64_t created) const {
+  // One `data:` event per chunk object.
+  const auto chunk = [&](json::object delta, json::value finish_reason) {
+    json::object choice;
+    choice["index"] = 0;
+    choice["delta"] = std::move(delta);
+    choice["logprobs"] = nullptr;
+    choice["finish_reason"] = std::move(finish_reason);
+    json::array choices;
+    choices.push_back(std::move(choice));
+    json::object object;
+    object["id"] = id;
+    object["object"] = "chat.completion.chunk";
+    object["created"] = created;
+    object["model"] = answer.model;
+    object["choices"] = std::move(choices);
+    return "data: " + json::serialize(object) + "\n\n";
+  };
+
+  std::vector<std::string> events;
+  {
+    json::object delta;
+    delta["role"] = "assistant";
+    if (answer.tool_call) {
+      delta["content"] = nullptr;
+    } else {
+      delta["content"] = "";
+    }
+    events.push_back(chunk(std::move(delta), nullptr));
+  }
+  if (answer.tool_call) {
+    json::object call = toolCallObject(ToolCall{answer.tool_call->name, ""});
+    call["index"] = 0;
+    json::array calls;
+    calls.push_back(std::move(call));
+    json::object delta;
+    delta["tool_calls"] = std::move(calls);
+    events.push_back(chunk(std::move(delta), nullptr));
+    for (const auto piece : splitWords(answer.tool_call->arguments)) {
+      json::object function;
+      function["arguments"] = piece;
+      json::object part;
+      part["index"] = 0;
+      part["function"] = std::move(function);
+      json::array parts;
+      parts.push_back(std::move(part));
+      json::object piece_delta;
+      piece_delta["tool_calls"] = std::move(parts);
+      events.push_back(chunk(std::move(piece_delta), nullptr));
+    }
+  } else {
+    for (const auto word : splitWords(answer.content)) {
+      json::object delta;
+      delta["content"] = word;
+      events.push_back(chunk(std::move(delta), nullptr));
+    }
+  }
+  const std::size_t content_events = events.size();
+  events.push_back(chunk(json::object{}, answer.tool_call ? "tool_calls" : "stop"));
+  if (answer.include_usage) {
+    json::object object;
+    object["id"] = id;
+    object["object"] = "chat.completion.chunk";
+    object["created"] = created;
+    object["model"] = answer.model;
+    object["choices"] = json::array{};
+    object["usage"] = usageObject(answer);
+    events.push_back("data: " + json::serialize(object) + "\n\n");
+  }
+  events.emplace_back("data: [DONE]\n\n");
+
+  http::ResponseHeader head;
+  head.result(bhttp::status::ok);
+  head.set(bhttp::field::content_type, "text/event-stream");
+  head.set(bhttp::field::cache_control, "no-cache");
+  if (!co_await writer.writeHead(std::move(head))) {
+    co_return;
+  }
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (options.reset_mid_stream && i == 2) {
+      writer.abort();
+      co_return;
+    }
+    // Pace the answer's pieces (not the role chunk nor the closing ones).
+    if (i > 0 && i < content_events && options.token_delay.count() > 0) {
+      timer.expires_after(options.token_delay);
+      auto [ec] = co_await timer.async_wait(kUseTuple);
+      if (ec) {
+        co_return;
+      }
+    }
+    if (!co_await writer.writeChunk(events[i])) {
+      co_return;
+    }
+  }
+  if (options.reset_mid_stream) {
+    // Fewer than two chunks would have been sent: still end with a reset, never cleanly.
+    writer.abort();
+    co_return;
+  }
+  co_await writer.finish();
+}
+
+Simulator::Simulator(Options options) : state_(std::make_unique<State>(std::move(options))) {
+  http::ServerOptions server_options;
+  server_options.host = state_->options.host;
+  server_options.port = state_->options.port;
+  server_options.workers = state_->options.workers;
+  server_options.max_body_bytes = kMaxBodyBytes;
+  State* state = state_.get();
+  server_ = std::make_unique<http::Server>(
+      std::move(server_options),
+      [state](unsigned /*worker*/, http::Request& request,
+              http::ResponseWriter& writer) -> asio::awaitable<void> {
+        return state->handle(request, writer);
+      },
+      [](Errc code, std::string_view detail) {
+        const unsigned status = httpStatus(code);
+        return http::jsonResponse(status, errorBody(detail, errorTypeFor(status), errcName(code)),
+                                  11, false);
+      });
+}
+
+Simulator::~Simulator() {
+  if (server_) {
+    shutdown();
+  }
+}
+
+void Simulator::start() { server_->start(); }
+
+std::uint16_t Simulator::port() const noexcept { return server_ ? server_->port() : 0; }
+
+std::uint64_t Simulator::requestsSeen() const noexcept {
+  return state_->requests.load(std::memory_order_relaxed);
+}
+
+void Simulator::shutdown() {
+  // A hanging request never finishes, so waiting for it would only delay the exit.
+  server_->shutdown(state_->options.hang ? std::chrono::milliseconds{0} : kShutdownGrace);
+}
+
+void Simulator::join() { server_->join(); }
+
+} // namespace cordon::simulate

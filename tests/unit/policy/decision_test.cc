@@ -1,0 +1,182 @@
+// Table-driven tests of the routing decision (PRODUCT.md §1). The config is built in code so the
+// tests exercise policy alone.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "cordon/policy/decision.h"
+
+namespace cordon::policy {
+namespace {
+
+using config::LevelIndex;
+constexpr LevelIndex kPublic = 0;
+constexpr LevelIndex kInternal = 1;
+constexpr LevelIndex kConfidential = 2;
+constexpr LevelIndex kRestricted = 3;
+
+/// onprem (restricted, eu-de) · eu-cloud (confidential, eu) · us-cloud (internal, us).
+/// Model "assistant" prefers us → eu → onprem.
+config::Config makeConfig(config::PseudonymizeMode mode) {
+  config::Config cfg;
+  cfg.levels = {"public", "internal", "confidential", "restricted"};
+  cfg.boundaries = {{"onprem", kRestricted, "eu-de", ""},
+                    {"eu-cloud", kConfidential, "eu", ""},
+                    {"us-cloud", kInternal, "us", ""}};
+  cfg.backends.resize(3);
+  cfg.backends[0].name = "local";
+  cfg.backends[0].boundary = 0;
+  cfg.backends[1].name = "azure";
+  cfg.backends[1].boundary = 1;
+  cfg.backends[2].name = "claude";
+  cfg.backends[2].boundary = 2;
+  config::Model model;
+  model.name = "assistant";
+  model.targets = {{2, "sonnet"}, {1, "gpt-4o"}, {0, "llama"}};
+  model.pseudonymize = mode;
+  cfg.models.push_back(model);
+  return cfg;
+}
+
+struct Case {
+  std::string name;
+  std::vector<std::string> residency;
+  std::optional<LevelIndex> tenant_floor;
+  std::optional<LevelIndex> key_floor;
+  RequestFacts facts;
+  config::PseudonymizeMode mode;
+  LevelIndex want_level;
+  std::vector<std::string> want_backends; ///< Eligible, in order.
+  std::vector<Delivery> want_delivery;
+  bool want_refusal;
+};
+
+std::vector<Case> cases() {
+  using config::PseudonymizeMode;
+  const RequestFacts none{};
+  return {
+      {"public text goes to the preferred cloud", {}, {}, {}, none, PseudonymizeMode::Never,
+       kPublic, {"claude", "azure", "local"}, {Delivery::AsIs, Delivery::AsIs, Delivery::AsIs},
+       false},
+      {"declared confidential skips us-cloud", {}, {}, {}, {kConfidential, 0, 0, {}},
+       PseudonymizeMode::Never, kConfidential, {"azure", "local"},
+       {Delivery::AsIs, Delivery::AsIs}, false},
+      {"declared restricted stays on-prem", {}, {}, {}, {kRestricted, 0, 0, {}},
+       PseudonymizeMode::Never, kRestricted, {"local"}, {Delivery::AsIs}, false},
+      {"tenant floor raises the level", {}, kConfidential, {}, none, PseudonymizeMode::Never,
+       kConfidential, {"azure", "local"}, {Delivery::AsIs, Delivery::AsIs}, false},
+      {"key floor raises the level", {}, kInternal, kRestricted, none, PseudonymizeMode::Never,
+       kRestricted, {"local"}, {Delivery::AsIs}, false},
+      {"declared cannot lower a floor", {}, kRestricted, {}, {kPublic, 0, 0, {}},
+       PseudonymizeMode::Never, kRestricted, {"local"}, {Delivery::AsIs}, false},
+      {"residency removes the us region", {"eu", "eu-de"}, {}, {}, none, PseudonymizeMode::Never,
+       kPublic, {"azure", "local"}, {Delivery::AsIs, Delivery::AsIs}, false},
+      {"residency eu-de only", {"eu-de"}, {}, {}, none, PseudonymizeMode::Never, kPublic,
+       {"local"}, {Delivery::AsIs}, false},
+      {"residency with no matching boundary refuses", {"ap"}, {}, {}, none,
+       PseudonymizeMode::Never, kPublic, {}, {}, true},
+      {"restricted and residency without on-prem region refuses", {"eu"}, {}, {},
+       {kRestricted, 0, 0, {}}, PseudonymizeMode::Never, kRestricted, {}, {}, true},
+      {"detected level counts", {}, {}, {}, {{}, kConfidential, kConfidential, {}},
+       PseudonymizeMode::Never, kConfidential, {"azure", "local"},
+       {Delivery::AsIs, Delivery::AsIs}, false},
+      {"pseudonymization opens the cloud when allowed", {}, {}, {}, {{}, kConfidential, kPublic, {}},
+       PseudonymizeMode::Auto, kConfidential, {"claude", "azure", "local"},
+       {Delivery::Pseudonymized, Delivery::AsIs, Delivery::AsIs}, false},
+      {"pseudonymization is not used when the model says never", {}, {}, {},
+       {{}, kConfidential, kPublic, {}}, PseudonymizeMode::Never, kConfidential,
+       {"azure", "local"}, {Delivery::AsIs, Delivery::AsIs}, false},
+      {"declared level is not pseudonymizable", {}, {}, {}, {kConfidential, kConfidential, kPublic, {}},
+       PseudonymizeMode::Auto, kConfidential, {"azure", "local"},
+       {Delivery::AsIs, Delivery::AsIs}, false},
+      {"residual above clearance stays excluded", {}, {}, {}, {{}, kRestricted, kConfidential, {}},
+       PseudonymizeMode::Auto, kRestricted, {"azure", "local"},
+       {Delivery::Pseudonymized, Delivery::AsIs}, false},
+      {"a denied entity refuses even with eligible targets", {}, {}, {},
+       {{}, 0, 0, std::string("PRIVATE_KEY")}, PseudonymizeMode::Never, kPublic, {}, {}, true},
+  };
+}
+
+class DecisionTable : public ::testing::TestWithParam<Case> {};
+
+TEST_P(DecisionTable, EligibleTargetsInPreferenceOrder) {
+  const Case& c = GetParam();
+  const config::Config cfg = makeConfig(c.mode);
+  config::Tenant tenant;
+  tenant.name = "acme";
+  tenant.residency = c.residency;
+  tenant.floor = c.tenant_floor;
+  config::ApiKey key;
+  key.name = "bot";
+  key.floor = c.key_floor;
+
+  const Decision decision = decide(cfg, tenant, &key, cfg.models[0], c.facts);
+
+  EXPECT_EQ(decision.level, c.want_level);
+  EXPECT_EQ(decision.verdicts.size(), cfg.models[0].targets.size());
+  std::vector<std::string> got;
+  std::vector<Delivery> delivery;
+  for (std::size_t index : decision.eligible) {
+    const auto& verdict = decision.verdicts[index];
+    EXPECT_TRUE(verdict.eligible);
+    got.push_back(cfg.backends[cfg.models[0].targets[verdict.target].backend].name);
+    delivery.push_back(verdict.delivery);
+  }
+  EXPECT_EQ(got, c.want_backends);
+  EXPECT_EQ(delivery, c.want_delivery);
+  EXPECT_EQ(decision.refusal.has_value(), c.want_refusal);
+  for (const auto& verdict : decision.verdicts) {
+    EXPECT_FALSE(verdict.reason.empty());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Policy, DecisionTable, ::testing::ValuesIn(cases()),
+                         [](const auto& info) {
+                           std::string name;
+                           for (char ch : info.param.name) {
+                             name.push_back(std::isalnum(static_cast<unsigned char>(ch)) != 0 ? ch
+                                                                                              : '_');
+                           }
+                           return name;
+                         });
+
+TEST(Decision, NeverWidensBeyondTheModelsTargets) {
+  // Whatever the facts, eligible targets are a subset of the model's targets whose clearance
+  // covers the level (or the residual level when pseudonymized).
+  const config::Config cfg = makeConfig(config::PseudonymizeMode::Auto);
+  config::Tenant tenant;
+  tenant.name = "t";
+  for (LevelIndex declared = 0; declared < 4; ++declared) {
+    for (LevelIndex detected = 0; detected < 4; ++detected) {
+      for (LevelIndex residual = 0; residual <= detected; ++residual) {
+        const Decision d =
+            decide(cfg, tenant, nullptr, cfg.models[0], {declared, detected, residual, {}});
+        for (std::size_t index : d.eligible) {
+          const auto& verdict = d.verdicts[index];
+          const auto& boundary =
+              cfg.boundaries[cfg.backends[cfg.models[0].targets[verdict.target].backend].boundary];
+          const LevelIndex seen =
+              verdict.delivery == Delivery::AsIs ? d.level : d.residual_level;
+          EXPECT_LE(seen, boundary.clearance);
+          EXPECT_GE(seen, declared);
+        }
+      }
+    }
+  }
+}
+
+TEST(Decision, RefusalNamesTheRuleNotTheData) {
+  const config::Config cfg = makeConfig(config::PseudonymizeMode::Never);
+  config::Tenant tenant;
+  tenant.name = "acme";
+  tenant.residency = {"mars"};
+  const Decision d = decide(cfg, tenant, nullptr, cfg.models[0], {});
+  ASSERT_TRUE(d.refusal.has_value());
+  EXPECT_NE(d.refusal->find("assistant"), std::string::npos);
+  EXPECT_NE(d.verdicts[0].reason.find("residency"), std::string::npos);
+}
+
+} // namespace
+} // namespace cordon::policy
