@@ -21,7 +21,7 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)
 fi
 if [[ "${1:-}" == "bench" ]]; then
-  packages+=(wrk nginx)
+  packages+=(wrk nginx python3)
 fi
 
 missing=()

@@ -195,6 +195,7 @@ int main(int argc, char** argv) {
       return simulate(listen, protocol, sim_options);
     }
     if (demo_cmd->parsed()) {
+      spdlog::set_level(spdlog::level::warn); // the walk-through prints its own story
       const sigset_t signals = blockHandledSignals();
       return cordon::demo::run(demo_options, [&signals] {
         while (waitForSignal(signals) == SIGHUP) {

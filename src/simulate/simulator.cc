@@ -39,7 +39,7 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::hours kHangWait{24};
 /// Grace for in-flight answers when the simulator shuts down (a hanging request gets none).
 constexpr std::chrono::milliseconds kShutdownGrace{1'000};
-constexpr std::size_t kMaxBodyBytes = 64U * 1024U * 1024U;
+constexpr std::size_t kMaxBodyBytes = std::size_t{64} * 1024U * 1024U;
 
 /// The OpenAI error `type` for an HTTP status.
 std::string_view errorTypeFor(unsigned status) {
@@ -78,7 +78,9 @@ http::Response errorResponse(unsigned status, std::string_view message, std::str
                             request.version(), request.keep_alive());
 }
 
-bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool isSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 /// Splits text into pieces of one word plus the whitespace after it (leading whitespace stays with
 /// the first piece), so the pieces concatenate back to the text byte for byte.
@@ -228,8 +230,7 @@ Result<Answer> Simulator::State::answerFor(const json::object& body) const {
   }
 
   const auto* messages_value = body.if_contains("messages");
-  const json::array* messages =
-      messages_value != nullptr ? messages_value->if_array() : nullptr;
+  const json::array* messages = messages_value != nullptr ? messages_value->if_array() : nullptr;
   if (messages == nullptr) {
     return makeError(Errc::BadRequest, "'messages' must be an array");
   }
@@ -350,8 +351,8 @@ asio::awaitable<void> Simulator::State::chatCompletion(http::Request& request,
   const std::uint64_t number = requests.fetch_add(1, std::memory_order_relaxed) + 1;
 
   if (options.fail_status != 0 && (options.fail_every == 0 || number % options.fail_every == 0)) {
-    co_await writer.write(errorResponse(options.fail_status, "simulated failure",
-                                        "simulated_failure", request));
+    co_await writer.write(
+        errorResponse(options.fail_status, "simulated failure", "simulated_failure", request));
     co_return;
   }
 
@@ -371,8 +372,8 @@ asio::awaitable<void> Simulator::State::chatCompletion(http::Request& request,
   json::error_code ec;
   const json::value parsed = json::parse(request.body(), ec);
   if (ec) {
-    co_await writer.write(errorResponse(400, "request body is not valid JSON", "invalid_json",
-                                        request));
+    co_await writer.write(
+        errorResponse(400, "request body is not valid JSON", "invalid_json", request));
     co_return;
   }
   const auto* body = parsed.if_object();
@@ -556,10 +557,8 @@ Simulator::Simulator(Options options) : state_(std::make_unique<State>(std::move
   State* state = state_.get();
   server_ = std::make_unique<http::Server>(
       std::move(server_options),
-      [state](unsigned /*worker*/, http::Request& request,
-              http::ResponseWriter& writer) -> asio::awaitable<void> {
-        return state->handle(request, writer);
-      },
+      [state](unsigned /*worker*/, http::Request& request, http::ResponseWriter& writer)
+          -> asio::awaitable<void> { return state->handle(request, writer); },
       [](Errc code, std::string_view detail) {
         const unsigned status = httpStatus(code);
         return http::jsonResponse(status, errorBody(detail, errorTypeFor(status), errcName(code)),
@@ -573,9 +572,13 @@ Simulator::~Simulator() {
   }
 }
 
-void Simulator::start() { server_->start(); }
+void Simulator::start() {
+  server_->start();
+}
 
-std::uint16_t Simulator::port() const noexcept { return server_ ? server_->port() : 0; }
+std::uint16_t Simulator::port() const noexcept {
+  return server_ ? server_->port() : 0;
+}
 
 std::uint64_t Simulator::requestsSeen() const noexcept {
   return state_->requests.load(std::memory_order_relaxed);
@@ -586,6 +589,8 @@ void Simulator::shutdown() {
   server_->shutdown(state_->options.hang ? std::chrono::milliseconds{0} : kShutdownGrace);
 }
 
-void Simulator::join() { server_->join(); }
+void Simulator::join() {
+  server_->join();
+}
 
 } // namespace cordon::simulate

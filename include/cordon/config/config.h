@@ -121,7 +121,7 @@ struct AuditSettings {
 struct ServerSettings {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;
-  std::size_t max_body_bytes = 8U * 1024U * 1024U;
+  std::size_t max_body_bytes = std::size_t{8} * 1024U * 1024U;
   unsigned workers = 0; ///< 0 = one per core.
   /// Client must send the whole request head within this time (slowloris guard).
   std::chrono::milliseconds header_timeout{10'000};

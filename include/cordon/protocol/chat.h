@@ -42,7 +42,7 @@ struct Message {
 struct ToolDefinition {
   std::string name;
   std::string description;
-  std::string parameters; ///< JSON Schema as JSON text; empty when absent.
+  std::string parameters;     ///< JSON Schema as JSON text; empty when absent.
   std::optional<bool> strict; ///< OpenAI `function.strict` (structured outputs); absent if unset.
 };
 
@@ -76,7 +76,7 @@ struct Usage {
 
 struct Choice {
   std::int64_t index = 0;
-  Message message; ///< role Assistant
+  Message message;           ///< role Assistant
   std::string finish_reason; ///< "stop" | "length" | "tool_calls" | "content_filter" | ""
 };
 

@@ -21,7 +21,7 @@ struct SseEvent {
 /// `max_event_bytes` is an error rather than unbounded buffering.
 class SseParser {
 public:
-  explicit SseParser(std::size_t max_event_bytes = 4U * 1024U * 1024U);
+  explicit SseParser(std::size_t max_event_bytes = std::size_t{4} * 1024U * 1024U);
 
   /// Appends the complete events found so far to `out`. Errc::UpstreamFailed when an event grows
   /// past the bound.
@@ -31,14 +31,16 @@ public:
   bool hasPartialEvent() const noexcept;
 
 private:
+  void processLine(std::string_view line, std::vector<SseEvent>& out);
+
   std::size_t max_event_bytes_;
   std::string line_;
   SseEvent pending_;
   bool pending_has_data_ = false;
   bool at_start_ = true;
   bool last_was_cr_ = false;
-  bool failed_ = false;          ///< An event outgrew the bound; every later feed fails too.
-  std::size_t bom_matched_ = 0;  ///< Bytes of a leading UTF-8 BOM seen so far (at_start_ only).
+  bool failed_ = false;         ///< An event outgrew the bound; every later feed fails too.
+  std::size_t bom_matched_ = 0; ///< Bytes of a leading UTF-8 BOM seen so far (at_start_ only).
 };
 
 /// Serializes one event ("event: X\n" when set, one "data: " line per data line, then "\n").

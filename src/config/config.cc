@@ -1,0 +1,1253 @@
+// The cordon.yaml loader (PRODUCT.md §2). yaml-cpp builds the node tree; everything here walks it
+// against a fixed schema, so every mapping rejects unknown and duplicate keys and every problem
+// becomes a ConfigError "SOURCE:LINE: problem". Messages name keys, paths and config values, never
+// the values of environment variables (the upstream secrets).
+#include "cordon/config/config.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdlib>
+#include <exception>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <map>
+#include <regex>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/url/ipv4_address.hpp>
+#include <boost/url/ipv6_address.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/scheme.hpp>
+#include <boost/url/url_view.hpp>
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+namespace cordon::config {
+namespace {
+
+constexpr std::size_t kMaxNameLength = 128;
+constexpr std::size_t kMaxLevelNameLength = 64;
+constexpr std::size_t kMaxLevels = 64;
+constexpr std::size_t kMaxUpstreamModelLength = 256;
+constexpr std::size_t kMaxEnvNameLength = 128;
+constexpr std::size_t kMaxRegexBytes = 1024;
+constexpr std::size_t kMaxRegexStates = 10'000;
+constexpr std::size_t kMaxRegexDepth = 64;
+constexpr std::uint64_t kMaxBodyBytes = std::uint64_t{1} << 30U;
+constexpr std::uint64_t kMaxTimeoutMs = 86'400'000;
+constexpr std::uint64_t kMaxWorkers = 256;
+constexpr std::size_t kMaxFileBytes = std::size_t{16} << 20U;
+constexpr std::size_t kMaxEcho = 64;
+constexpr std::size_t kMaxHostLength = 253;
+constexpr std::size_t kMaxLabelLength = 63;
+
+constexpr std::string_view kPlainTag = "?";
+constexpr std::string_view kIntTag = "tag:yaml.org,2002:int";
+constexpr std::string_view kBoolTag = "tag:yaml.org,2002:bool";
+
+constexpr std::array<std::string_view, 14> kTopKeys{
+    "listen",     "max_body_bytes", "workers", "client_timeouts", "timeouts", "levels",
+    "boundaries", "backends",       "models",  "tenants",         "entities", "custom_entities",
+    "admin_keys", "audit"};
+constexpr std::array<std::string_view, 3> kClientTimeoutKeys{"header_ms", "body_ms",
+                                                             "keep_alive_ms"};
+constexpr std::array<std::string_view, 3> kTimeoutKeys{"connect_ms", "first_byte_ms", "idle_ms"};
+constexpr std::array<std::string_view, 3> kBoundaryKeys{"clearance", "region", "note"};
+constexpr std::array<std::string_view, 6> kBackendKeys{"boundary",    "protocol", "url",
+                                                       "api_key_env", "ca_file",  "timeouts"};
+constexpr std::array<std::string_view, 2> kModelKeys{"targets", "pseudonymize"};
+constexpr std::array<std::string_view, 3> kTenantKeys{"residency", "floor", "keys"};
+constexpr std::array<std::string_view, 3> kTenantKeyKeys{"name", "sha256", "floor"};
+constexpr std::array<std::string_view, 3> kEntityKeys{"level", "pseudonymize", "action"};
+constexpr std::array<std::string_view, 5> kCustomEntityKeys{"words", "regex", "level",
+                                                            "pseudonymize", "action"};
+constexpr std::array<std::string_view, 2> kAdminKeyKeys{"name", "sha256"};
+constexpr std::array<std::string_view, 2> kAuditKeys{"sink", "durability"};
+constexpr std::array<std::string_view, 2> kProtocols{"openai", "anthropic"};
+constexpr std::array<std::string_view, 2> kPseudonymizeModes{"auto", "never"};
+constexpr std::array<std::string_view, 2> kActions{"allow", "deny"};
+constexpr std::array<std::string_view, 2> kDurabilities{"sync", "async"};
+
+bool isAsciiAlnum(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool isDigit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
+
+/// `text` in single quotes for a message: at most kMaxEcho bytes, control and non-ASCII bytes
+/// escaped, so a message stays one readable line whatever the file contains.
+std::string quote(std::string_view text) {
+  std::string out = "'";
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (i == kMaxEcho) {
+      out += "...";
+      break;
+    }
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x20U || byte >= 0x7fU || text[i] == '\'' || text[i] == '\\') {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned>(byte));
+    } else {
+      out += text[i];
+    }
+  }
+  out += '\'';
+  return out;
+}
+
+template <class Range> std::string joined(const Range& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) {
+      out += ", ";
+    }
+    out += item;
+  }
+  return out;
+}
+
+template <class Range> bool contains(const Range& items, std::string_view item) {
+  return std::find(std::begin(items), std::end(items), item) != std::end(items);
+}
+
+std::size_t satAdd(std::size_t a, std::size_t b) noexcept {
+  return a > std::numeric_limits<std::size_t>::max() - b ? std::numeric_limits<std::size_t>::max()
+                                                         : a + b;
+}
+
+std::size_t satMul(std::size_t a, std::size_t b) noexcept {
+  if (a != 0 && b > std::numeric_limits<std::size_t>::max() / a) {
+    return std::numeric_limits<std::size_t>::max();
+  }
+  return a * b;
+}
+
+/// A host name: dot-separated labels of letters, digits, '-' and '_'. All-numeric names must be
+/// valid IPv4 addresses (so "999.1.1.1" is not taken for a name).
+bool isValidHostName(std::string_view host) {
+  if (host.empty() || host.size() > kMaxHostLength) {
+    return false;
+  }
+  if (std::all_of(host.begin(), host.end(), [](char c) { return isDigit(c) || c == '.'; })) {
+    return static_cast<bool>(boost::urls::parse_ipv4_address(host));
+  }
+  std::size_t label = 0;
+  for (std::size_t i = 0; i <= host.size(); ++i) {
+    if (i == host.size() || host[i] == '.') {
+      if (label == 0 || label > kMaxLabelLength || host[i - 1] == '-' || host[i - label] == '-') {
+        return false;
+      }
+      label = 0;
+      continue;
+    }
+    if (!isAsciiAlnum(host[i]) && host[i] != '-' && host[i] != '_') {
+      return false;
+    }
+    ++label;
+  }
+  return true;
+}
+
+/// 1..65535 in plain decimal digits.
+std::optional<std::uint16_t> parsePort(std::string_view text) {
+  if (text.empty() || text.size() > 5 || !std::all_of(text.begin(), text.end(), isDigit)) {
+    return std::nullopt;
+  }
+  unsigned value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  if (value == 0 || value > std::numeric_limits<std::uint16_t>::max()) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint16_t>(value);
+}
+
+/// An upper estimate of the states libstdc++'s std::regex builds for `pattern`: a bounded
+/// repetition {n,m} copies its operand max(n,m) times, so nested repetitions multiply. nullopt
+/// when groups nest deeper than kMaxRegexDepth (the compiler recurses per group).
+std::optional<std::size_t> regexStateEstimate(std::string_view pattern) {
+  struct Frame {
+    std::size_t total = 0; ///< States of everything in this group so far.
+    std::size_t last = 0;  ///< States of the last atom, which a quantifier repeats.
+  };
+  std::vector<Frame> stack(1);
+  const auto add = [&stack](std::size_t cost) {
+    stack.back().total = satAdd(stack.back().total, cost);
+    stack.back().last = cost;
+  };
+  const std::size_t size = pattern.size();
+  for (std::size_t i = 0; i < size; ++i) {
+    switch (pattern[i]) {
+    case '\\':
+      ++i;
+      add(1);
+      break;
+    case '[': {
+      std::size_t j = i + 1;
+      if (j < size && pattern[j] == '^') {
+        ++j;
+      }
+      if (j < size && pattern[j] == ']') {
+        ++j;
+      }
+      while (j < size && pattern[j] != ']') {
+        j += pattern[j] == '\\' ? 2 : 1;
+      }
+      i = j;
+      add(1);
+      break;
+    }
+    case '(':
+      if (stack.size() > kMaxRegexDepth) {
+        return std::nullopt;
+      }
+      stack.emplace_back();
+      if (i + 1 < size && pattern[i + 1] == '?') {
+        i += 2; // (?: (?= (?!
+      }
+      break;
+    case ')':
+      if (stack.size() > 1) {
+        const Frame inner = stack.back();
+        stack.pop_back();
+        add(satAdd(inner.total, 2));
+      } else {
+        add(1);
+      }
+      break;
+    case '|':
+      stack.back().total = satAdd(stack.back().total, 1);
+      stack.back().last = 0;
+      break;
+    case '*':
+    case '+':
+    case '?':
+      stack.back().total = satAdd(stack.back().total, 1);
+      break;
+    case '{': {
+      // {n}, {n,} or {n,m}; anything else is left for std::regex to judge.
+      std::size_t j = i + 1;
+      std::size_t low = 0;
+      std::size_t high = 0;
+      std::size_t digits = 0;
+      while (j < size && isDigit(pattern[j])) {
+        low = satAdd(satMul(low, 10), static_cast<std::size_t>(pattern[j] - '0'));
+        ++j;
+        ++digits;
+      }
+      high = low;
+      if (j < size && pattern[j] == ',') {
+        ++j;
+        std::size_t upper = 0;
+        while (j < size && isDigit(pattern[j])) {
+          upper = satAdd(satMul(upper, 10), static_cast<std::size_t>(pattern[j] - '0'));
+          ++j;
+        }
+        high = std::max(low, upper);
+      }
+      if (digits == 0 || j >= size || pattern[j] != '}') {
+        add(1);
+        break;
+      }
+      Frame& frame = stack.back();
+      frame.total = satAdd(frame.total, satMul(frame.last, high));
+      frame.last = satMul(frame.last, satAdd(high, 1));
+      i = j;
+      break;
+    }
+    default:
+      add(1);
+      break;
+    }
+  }
+  std::size_t total = 0;
+  for (const Frame& frame : stack) {
+    total = satAdd(total, frame.total);
+  }
+  return total;
+}
+
+/// A node together with where errors about it point and its dotted path for messages.
+struct Value {
+  YAML::Node node;
+  YAML::Mark mark;
+  std::string path;
+};
+
+struct Entry {
+  std::string key;
+  YAML::Mark key_mark;
+  Value value;
+};
+
+/// The entries of one mapping, in file order.
+struct Fields {
+  std::vector<Entry> entries;
+
+  const Value* find(std::string_view key) const {
+    for (const Entry& entry : entries) {
+      if (entry.key == key) {
+        return &entry.value;
+      }
+    }
+    return nullptr;
+  }
+};
+
+YAML::Mark markOf(const YAML::Node& node, const YAML::Mark& fallback) {
+  if (node.IsNull()) {
+    return fallback;
+  }
+  const YAML::Mark mark = node.Mark();
+  return mark.is_null() ? fallback : mark;
+}
+
+std::string childPath(std::string_view parent, std::string_view key) {
+  return parent.empty() ? std::string(key) : fmt::format("{}.{}", parent, key);
+}
+
+enum class NameKind : std::uint8_t { Plain, Model };
+
+class Parser {
+public:
+  Parser(std::string source, EnvLookup env) : source_(std::move(source)), env_(env) {}
+
+  std::shared_ptr<Config> parse(std::string_view text) {
+    config_ = std::make_shared<Config>();
+    config_->source = source_;
+    config_->levels = {"public", "internal", "confidential", "restricted"};
+
+    const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
+    if (documents.empty() || documents.front().IsNull()) {
+      failNoLine("the config is empty");
+    }
+    for (std::size_t i = 1; i < documents.size(); ++i) {
+      if (!documents[i].IsNull()) {
+        fail(documents[i].Mark(), "only one YAML document is allowed");
+      }
+    }
+    const YAML::Node& root = documents.front();
+    const Value top_value{root, root.Mark(), ""};
+    if (!root.IsMap()) {
+      fail(top_value.mark, "the config must be a mapping of keys to values");
+    }
+    const Fields top = fields(top_value, kTopKeys);
+
+    // Sections are read in dependency order (levels before anything naming a level, boundaries
+    // before backends, backends before models), whatever order the file lists them in.
+    if (const Value* v = top.find("listen")) {
+      parseListen(*v);
+    }
+    if (const Value* v = top.find("max_body_bytes")) {
+      config_->server.max_body_bytes = static_cast<std::size_t>(positive(*v, kMaxBodyBytes));
+    }
+    if (const Value* v = top.find("workers")) {
+      const std::optional<std::uint64_t> workers = integer(v->node);
+      if (!workers || *workers > kMaxWorkers) {
+        fail(v->mark, fmt::format("workers must be an integer from 0 to {} (0 = one per core)",
+                                  kMaxWorkers));
+      }
+      config_->server.workers = static_cast<unsigned>(*workers);
+    }
+    if (const Value* v = top.find("client_timeouts")) {
+      parseClientTimeouts(*v);
+    }
+    if (const Value* v = top.find("timeouts")) {
+      applyTimeouts(*v, default_timeouts_);
+    }
+    if (const Value* v = top.find("levels")) {
+      parseLevels(*v);
+    }
+    if (const Value* v = top.find("boundaries")) {
+      parseBoundaries(*v);
+    }
+    if (const Value* v = top.find("backends")) {
+      parseBackends(*v);
+    }
+    if (const Value* v = top.find("models")) {
+      parseModels(*v);
+    }
+    if (const Value* v = top.find("tenants")) {
+      parseTenants(*v);
+    }
+    if (const Value* v = top.find("entities")) {
+      parseEntities(*v);
+    }
+    if (const Value* v = top.find("custom_entities")) {
+      parseCustomEntities(*v);
+    }
+    if (const Value* v = top.find("admin_keys")) {
+      parseAdminKeys(*v);
+    }
+    if (const Value* v = top.find("audit")) {
+      parseAudit(*v);
+    }
+    return std::move(config_);
+  }
+
+  [[noreturn]] void fail(const YAML::Mark& mark, std::string_view problem) const {
+    if (mark.is_null() || mark.line < 0) {
+      failNoLine(problem);
+    }
+    throw ConfigError(fmt::format("{}:{}: {}", source_, mark.line + 1, problem));
+  }
+
+  [[noreturn]] void failNoLine(std::string_view problem) const {
+    throw ConfigError(fmt::format("{}: {}", source_, problem));
+  }
+
+private:
+  // ---- generic readers ---------------------------------------------------------------------
+
+  /// The entries of a mapping. With an empty `allowed`, any key is accepted (name-keyed maps);
+  /// otherwise a key outside `allowed` is an error. Duplicate keys are always an error.
+  Fields fields(const Value& map, std::span<const std::string_view> allowed) const {
+    const std::string_view where =
+        map.path.empty() ? std::string_view("the top level") : std::string_view(map.path);
+    if (!map.node.IsMap()) {
+      fail(map.mark, fmt::format("{} must be a mapping", where));
+    }
+    Fields out;
+    std::map<std::string, int, std::less<>> seen; // key -> 0-based line of its first use
+    for (auto it = map.node.begin(); it != map.node.end(); ++it) {
+      const YAML::Node key = it->first; // copies: the iterator hands out temporaries
+      const YAML::Mark key_mark = markOf(key, map.mark);
+      if (!key.IsScalar()) {
+        fail(key_mark, fmt::format("keys in {} must be plain strings", where));
+      }
+      std::string name = key.Scalar();
+      if (const auto first = seen.find(name); first != seen.end()) {
+        fail(key_mark, fmt::format("duplicate key {} in {} (first on line {})", quote(name), where,
+                                   first->second + 1));
+      }
+      if (!allowed.empty() && !contains(allowed, name)) {
+        if (map.path.empty()) {
+          fail(key_mark,
+               fmt::format("unknown top-level key {} (allowed: {})", quote(name), joined(allowed)));
+        }
+        fail(key_mark, fmt::format("unknown key {} in {} (allowed: {})", quote(name), where,
+                                   joined(allowed)));
+      }
+      seen.emplace(name, key_mark.line);
+      const YAML::Node node = it->second;
+      Value value{node, markOf(node, key_mark), childPath(map.path, name)};
+      out.entries.push_back(Entry{std::move(name), key_mark, std::move(value)});
+    }
+    return out;
+  }
+
+  const Value& required(const Fields& fields, const Value& parent, std::string_view key) const {
+    const Value* value = fields.find(key);
+    if (value == nullptr) {
+      fail(parent.mark, fmt::format("{} is missing required key '{}'", parent.path, key));
+    }
+    return *value;
+  }
+
+  std::vector<Value> sequence(const Value& list) const {
+    if (!list.node.IsSequence()) {
+      fail(list.mark, fmt::format("{} must be a list", list.path));
+    }
+    std::vector<Value> out;
+    out.reserve(list.node.size());
+    std::size_t index = 0;
+    for (auto it = list.node.begin(); it != list.node.end(); ++it, ++index) {
+      const YAML::Node node = *it;
+      out.push_back(Value{node, markOf(node, list.mark), fmt::format("{}[{}]", list.path, index)});
+    }
+    return out;
+  }
+
+  std::string string(const Value& value) const {
+    if (!value.node.IsScalar()) {
+      fail(value.mark, fmt::format("{} must be a string", value.path));
+    }
+    return value.node.Scalar();
+  }
+
+  std::string nonEmptyString(const Value& value) const {
+    std::string text = string(value);
+    if (text.empty()) {
+      fail(value.mark, fmt::format("{} must not be empty", value.path));
+    }
+    return text;
+  }
+
+  /// A plain (unquoted) decimal integer without sign or leading zeros; nullopt otherwise.
+  static std::optional<std::uint64_t> integer(const YAML::Node& node) {
+    if (!node.IsScalar() || (node.Tag() != kPlainTag && node.Tag() != kIntTag)) {
+      return std::nullopt;
+    }
+    const std::string& text = node.Scalar();
+    if (text.empty() || text.size() > 18 || (text.size() > 1 && text[0] == '0') ||
+        !std::all_of(text.begin(), text.end(), isDigit)) {
+      return std::nullopt;
+    }
+    std::uint64_t value = 0;
+    std::from_chars(text.data(), text.data() + text.size(), value);
+    return value;
+  }
+
+  std::uint64_t positive(const Value& value, std::uint64_t max) const {
+    const std::optional<std::uint64_t> number = integer(value.node);
+    if (!number || *number == 0) {
+      fail(value.mark, fmt::format("{} must be a positive integer", value.path));
+    }
+    if (*number > max) {
+      fail(value.mark, fmt::format("{} must be at most {}", value.path, max));
+    }
+    return *number;
+  }
+
+  std::chrono::milliseconds millis(const Value& value) const {
+    return std::chrono::milliseconds(static_cast<std::int64_t>(positive(value, kMaxTimeoutMs)));
+  }
+
+  bool boolean(const Value& value) const {
+    if (value.node.IsScalar() && (value.node.Tag() == kPlainTag || value.node.Tag() == kBoolTag)) {
+      const std::string& text = value.node.Scalar();
+      if (text == "true" || text == "True" || text == "TRUE") {
+        return true;
+      }
+      if (text == "false" || text == "False" || text == "FALSE") {
+        return false;
+      }
+    }
+    fail(value.mark, fmt::format("{} must be true or false", value.path));
+  }
+
+  std::string oneOf(const Value& value, std::span<const std::string_view> options) const {
+    if (value.node.IsScalar() && contains(options, value.node.Scalar())) {
+      return value.node.Scalar();
+    }
+    fail(value.mark, fmt::format("{} must be one of: {}", value.path, joined(options)));
+  }
+
+  LevelIndex level(const Value& value) const {
+    const std::string name = string(value);
+    if (const std::optional<LevelIndex> index = config_->findLevel(name)) {
+      return *index;
+    }
+    fail(value.mark, fmt::format("{}: unknown level {} (levels: {})", value.path, quote(name),
+                                 joined(config_->levels)));
+  }
+
+  Sha256Digest digest(const Value& value) const {
+    const std::string text = string(value);
+    const std::optional<Sha256Digest> parsed = digestFromHex(text);
+    if (!parsed) {
+      fail(value.mark,
+           fmt::format("{} must be 64 hex digits (the SHA-256 of the key)", value.path));
+    }
+    return *parsed;
+  }
+
+  /// Checks a name used as a mapping key (boundary, backend, model, tenant) or a key's name.
+  void checkName(std::string_view name, const YAML::Mark& mark, std::string_view what,
+                 NameKind kind = NameKind::Plain) const {
+    const bool valid = !name.empty() && name.size() <= kMaxNameLength &&
+                       std::all_of(name.begin(), name.end(), [kind](char c) {
+                         return isAsciiAlnum(c) || c == '_' || c == '.' || c == '-' ||
+                                (kind == NameKind::Model && (c == '/' || c == ':'));
+                       });
+    if (!valid) {
+      fail(mark,
+           fmt::format("{} name {} is invalid (use 1 to {} letters, digits, '_', '.', '-'{})", what,
+                       quote(name), kMaxNameLength, kind == NameKind::Model ? ", '/', ':'" : ""));
+    }
+  }
+
+  // ---- sections ----------------------------------------------------------------------------
+
+  void parseListen(const Value& value) {
+    const std::string text = string(value);
+    const auto bad = [](std::string_view why) {
+      return fmt::format("listen must be \"host:port\" ({})", why);
+    };
+    std::string_view host;
+    std::string_view port;
+    const std::string_view view = text;
+    if (!view.empty() && view.front() == '[') {
+      const std::size_t close = view.find(']');
+      if (close == std::string_view::npos) {
+        fail(value.mark, bad("missing ']' after the IPv6 address"));
+      }
+      host = view.substr(1, close - 1);
+      const std::string_view rest = view.substr(close + 1);
+      if (rest.empty() || rest.front() != ':') {
+        fail(value.mark, bad("missing ':port' after the IPv6 address"));
+      }
+      port = rest.substr(1);
+      if (!boost::urls::parse_ipv6_address(host)) {
+        fail(value.mark, bad("invalid IPv6 address"));
+      }
+    } else {
+      const std::size_t colon = view.rfind(':');
+      if (colon == std::string_view::npos) {
+        fail(value.mark, bad("no port"));
+      }
+      host = view.substr(0, colon);
+      port = view.substr(colon + 1);
+      if (host.find(':') != std::string_view::npos) {
+        fail(value.mark, bad("write IPv6 addresses in brackets, e.g. [::1]:8080"));
+      }
+      if (!isValidHostName(host)) {
+        fail(value.mark, bad("invalid host"));
+      }
+    }
+    // Port 0 asks the kernel for a free port (tests, the demo); `serve` prints the one it got.
+    const std::optional<std::uint16_t> port_number =
+        port == "0" ? std::optional<std::uint16_t>{0} : parsePort(port);
+    if (!port_number) {
+      fail(value.mark, bad("the port must be 0 to 65535"));
+    }
+    config_->server.listen_host = std::string(host);
+    config_->server.listen_port = *port_number;
+  }
+
+  void parseClientTimeouts(const Value& value) {
+    const Fields f = fields(value, kClientTimeoutKeys);
+    ServerSettings& server = config_->server;
+    if (const Value* v = f.find("header_ms")) {
+      server.header_timeout = millis(*v);
+    }
+    if (const Value* v = f.find("body_ms")) {
+      server.body_timeout = millis(*v);
+    }
+    if (const Value* v = f.find("keep_alive_ms")) {
+      server.keep_alive_timeout = millis(*v);
+    }
+  }
+
+  /// Overrides the keys present in `value`, leaving the others as they are.
+  void applyTimeouts(const Value& value, UpstreamTimeouts& timeouts) const {
+    const Fields f = fields(value, kTimeoutKeys);
+    if (const Value* v = f.find("connect_ms")) {
+      timeouts.connect = millis(*v);
+    }
+    if (const Value* v = f.find("first_byte_ms")) {
+      timeouts.first_byte = millis(*v);
+    }
+    if (const Value* v = f.find("idle_ms")) {
+      timeouts.idle = millis(*v);
+    }
+  }
+
+  void parseLevels(const Value& value) {
+    const std::vector<Value> items = sequence(value);
+    if (items.empty()) {
+      fail(value.mark, "levels must not be empty");
+    }
+    if (items.size() > kMaxLevels) {
+      fail(value.mark, fmt::format("levels: at most {} levels are allowed", kMaxLevels));
+    }
+    std::vector<std::string> levels;
+    for (const Value& item : items) {
+      std::string name = string(item);
+      const bool valid = !name.empty() && name.size() <= kMaxLevelNameLength &&
+                         std::all_of(name.begin(), name.end(), [](char c) {
+                           return (c >= 'a' && c <= 'z') || isDigit(c) || c == '_' || c == '-';
+                         });
+      if (!valid) {
+        fail(item.mark, fmt::format("level name {} is invalid (use 1 to {} of a-z, 0-9, '_', '-')",
+                                    quote(name), kMaxLevelNameLength));
+      }
+      if (contains(levels, name)) {
+        fail(item.mark, fmt::format("levels: duplicate level {}", quote(name)));
+      }
+      levels.push_back(std::move(name));
+    }
+    config_->levels = std::move(levels);
+  }
+
+  void parseBoundaries(const Value& value) {
+    for (const Entry& entry : fields(value, {}).entries) {
+      checkName(entry.key, entry.key_mark, "boundary");
+      const Fields f = fields(entry.value, kBoundaryKeys);
+      Boundary boundary;
+      boundary.name = entry.key;
+      boundary.clearance = level(required(f, entry.value, "clearance"));
+      boundary.region = nonEmptyString(required(f, entry.value, "region"));
+      if (const Value* v = f.find("note")) {
+        boundary.note = string(*v);
+      }
+      config_->boundaries.push_back(std::move(boundary));
+    }
+  }
+
+  Endpoint parseUrl(const Value& value, std::string_view url) const {
+    // The url itself is not echoed: a rejected one may carry credentials.
+    const auto bad = [&value](std::string_view why) {
+      return fmt::format("{} {}", value.path, why);
+    };
+    const auto parsed = boost::urls::parse_uri(url);
+    if (!parsed) {
+      fail(value.mark, bad("is not a valid URL"));
+    }
+    const boost::urls::url_view& u = *parsed;
+    Endpoint endpoint;
+    if (u.scheme_id() == boost::urls::scheme::https) {
+      endpoint.tls = true;
+    } else if (u.scheme_id() != boost::urls::scheme::http) {
+      fail(value.mark, bad("must start with http:// or https://"));
+    }
+    if (!u.has_authority()) {
+      fail(value.mark, bad("must name a host (http://HOST[:PORT][/PATH])"));
+    }
+    if (u.has_userinfo()) {
+      fail(value.mark, bad("must not contain user info (upstream keys come from api_key_env)"));
+    }
+    if (u.has_query()) {
+      fail(value.mark, bad("must not contain a query ('?...')"));
+    }
+    if (u.has_fragment()) {
+      fail(value.mark, bad("must not contain a fragment ('#...')"));
+    }
+    const auto host = u.encoded_host_address();
+    if (host.empty()) {
+      fail(value.mark, bad("must name a host (http://HOST[:PORT][/PATH])"));
+    }
+    switch (u.host_type()) {
+    case boost::urls::host_type::name:
+      if (!isValidHostName(std::string_view(host.data(), host.size()))) {
+        fail(value.mark, bad("has an invalid host name"));
+      }
+      break;
+    case boost::urls::host_type::ipv4:
+    case boost::urls::host_type::ipv6:
+      break;
+    default:
+      fail(value.mark, bad("must name a host (http://HOST[:PORT][/PATH])"));
+    }
+    endpoint.host.assign(host.data(), host.size());
+    if (u.has_port()) {
+      const std::optional<std::uint16_t> port = parsePort(u.port());
+      if (!port) {
+        fail(value.mark, bad("has an invalid port (1 to 65535)"));
+      }
+      endpoint.port = *port;
+    } else {
+      endpoint.port = endpoint.tls ? 443 : 80;
+    }
+    const auto path = u.encoded_path();
+    endpoint.base_path.assign(path.data(), path.size());
+    while (!endpoint.base_path.empty() && endpoint.base_path.back() == '/') {
+      endpoint.base_path.pop_back();
+    }
+    return endpoint;
+  }
+
+  void parseBackends(const Value& value) {
+    for (const Entry& entry : fields(value, {}).entries) {
+      checkName(entry.key, entry.key_mark, "backend");
+      const Fields f = fields(entry.value, kBackendKeys);
+      Backend backend;
+      backend.name = entry.key;
+
+      const Value& boundary_value = required(f, entry.value, "boundary");
+      const std::string boundary_name = string(boundary_value);
+      const auto boundary =
+          std::find_if(config_->boundaries.begin(), config_->boundaries.end(),
+                       [&](const Boundary& b) { return b.name == boundary_name; });
+      if (boundary == config_->boundaries.end()) {
+        std::vector<std::string_view> names;
+        for (const Boundary& b : config_->boundaries) {
+          names.emplace_back(b.name);
+        }
+        fail(boundary_value.mark,
+             fmt::format("{}: unknown boundary {} (boundaries: {})", boundary_value.path,
+                         quote(boundary_name), names.empty() ? "none defined" : joined(names)));
+      }
+      backend.boundary = static_cast<std::size_t>(boundary - config_->boundaries.begin());
+
+      backend.protocol = oneOf(required(f, entry.value, "protocol"), kProtocols) == "anthropic"
+                             ? Protocol::Anthropic
+                             : Protocol::OpenAi;
+
+      const Value& url_value = required(f, entry.value, "url");
+      backend.url = nonEmptyString(url_value);
+      backend.endpoint = parseUrl(url_value, backend.url);
+
+      if (const Value* v = f.find("ca_file")) {
+        backend.ca_file = nonEmptyString(*v);
+      }
+      backend.timeouts = default_timeouts_;
+      if (const Value* v = f.find("timeouts")) {
+        applyTimeouts(*v, backend.timeouts);
+      }
+      if (const Value* v = f.find("api_key_env")) {
+        backend.api_key_env = string(*v);
+        const std::string& var = backend.api_key_env;
+        const bool valid =
+            !var.empty() && var.size() <= kMaxEnvNameLength && !isDigit(var[0]) &&
+            std::all_of(var.begin(), var.end(), [](char c) { return isAsciiAlnum(c) || c == '_'; });
+        if (!valid) {
+          fail(v->mark, fmt::format("{} must be an environment variable name "
+                                    "(letters, digits and '_', not starting with a digit)",
+                                    v->path));
+        }
+        std::optional<std::string> secret;
+        if (env_ != nullptr) {
+          secret = env_(var.c_str());
+        }
+        if (!secret) {
+          config_->missing_secrets.push_back(
+              fmt::format("backend {}: environment variable {} is not set", backend.name, var));
+        } else if (secret->empty()) {
+          config_->missing_secrets.push_back(
+              fmt::format("backend {}: environment variable {} is empty", backend.name, var));
+        } else {
+          backend.api_key = std::move(secret);
+        }
+      }
+      config_->backends.push_back(std::move(backend));
+    }
+  }
+
+  Target parseTarget(const Value& value) const {
+    if (value.node.IsMap()) {
+      fail(value.mark,
+           fmt::format("{} must be a string \"backend:model\" (no space after ':')", value.path));
+    }
+    const std::string text = string(value);
+    const std::size_t colon = text.find(':');
+    if (colon == std::string::npos) {
+      fail(value.mark, fmt::format("{} must be \"backend:model\"", value.path));
+    }
+    const std::string_view backend_name = std::string_view(text).substr(0, colon);
+    const std::string_view model = std::string_view(text).substr(colon + 1);
+    const auto backend = std::find_if(config_->backends.begin(), config_->backends.end(),
+                                      [&](const Backend& b) { return b.name == backend_name; });
+    if (backend == config_->backends.end()) {
+      std::vector<std::string_view> names;
+      for (const Backend& b : config_->backends) {
+        names.emplace_back(b.name);
+      }
+      fail(value.mark,
+           fmt::format("{}: unknown backend {} (backends: {})", value.path, quote(backend_name),
+                       names.empty() ? "none defined" : joined(names)));
+    }
+    const bool valid_model = !model.empty() && model.size() <= kMaxUpstreamModelLength &&
+                             std::all_of(model.begin(), model.end(), [](char c) {
+                               const auto byte = static_cast<unsigned char>(c);
+                               return byte > 0x20U && byte != 0x7fU;
+                             });
+    if (!valid_model) {
+      fail(value.mark,
+           fmt::format("{}: the model after '{}:' must be 1 to {} characters without spaces",
+                       value.path, backend_name, kMaxUpstreamModelLength));
+    }
+    return Target{static_cast<std::size_t>(backend - config_->backends.begin()),
+                  std::string(model)};
+  }
+
+  void parseModels(const Value& value) {
+    for (const Entry& entry : fields(value, {}).entries) {
+      checkName(entry.key, entry.key_mark, "model", NameKind::Model);
+      const Fields f = fields(entry.value, kModelKeys);
+      Model model;
+      model.name = entry.key;
+      const Value& targets_value = required(f, entry.value, "targets");
+      const std::vector<Value> targets = sequence(targets_value);
+      if (targets.empty()) {
+        fail(targets_value.mark, fmt::format("{} must not be empty", targets_value.path));
+      }
+      for (const Value& item : targets) {
+        Target target = parseTarget(item);
+        for (const Target& seen : model.targets) {
+          if (seen.backend == target.backend && seen.model == target.model) {
+            fail(item.mark, fmt::format("{}: target {} is listed twice", item.path,
+                                        quote(item.node.Scalar())));
+          }
+        }
+        model.targets.push_back(std::move(target));
+      }
+      if (const Value* v = f.find("pseudonymize")) {
+        model.pseudonymize = oneOf(*v, kPseudonymizeModes) == "auto" ? PseudonymizeMode::Auto
+                                                                     : PseudonymizeMode::Never;
+      }
+      config_->models.push_back(std::move(model));
+    }
+  }
+
+  void claimDigest(const Sha256Digest& digest, const Value& where, std::string owner) {
+    const auto [it, inserted] = key_owners_.emplace(digest, owner);
+    if (!inserted) {
+      fail(where.mark, fmt::format("{}: the same key is already used by {} (a key must belong to "
+                                   "exactly one tenant or admin)",
+                                   where.path, it->second));
+    }
+  }
+
+  void parseTenants(const Value& value) {
+    for (const Entry& entry : fields(value, {}).entries) {
+      checkName(entry.key, entry.key_mark, "tenant");
+      const Fields f = fields(entry.value, kTenantKeys);
+      Tenant tenant;
+      tenant.name = entry.key;
+      if (const Value* v = f.find("residency")) {
+        const std::vector<Value> regions = sequence(*v);
+        if (regions.empty()) {
+          fail(v->mark,
+               fmt::format("{} must not be empty (leave it out to allow any region)", v->path));
+        }
+        for (const Value& region : regions) {
+          tenant.residency.push_back(nonEmptyString(region));
+        }
+      }
+      if (const Value* v = f.find("floor")) {
+        tenant.floor = level(*v);
+      }
+      if (const Value* v = f.find("keys")) {
+        for (const Value& item : sequence(*v)) {
+          const Fields kf = fields(item, kTenantKeyKeys);
+          ApiKey key;
+          const Value& name_value = required(kf, item, "name");
+          key.name = string(name_value);
+          checkName(key.name, name_value.mark, "key");
+          for (const ApiKey& other : tenant.keys) {
+            if (other.name == key.name) {
+              fail(name_value.mark, fmt::format("{}: tenant {} already has a key named {}",
+                                                name_value.path, tenant.name, quote(key.name)));
+            }
+          }
+          const Value& digest_value = required(kf, item, "sha256");
+          key.digest = digest(digest_value);
+          claimDigest(key.digest, digest_value,
+                      fmt::format("tenant {} key {}", tenant.name, key.name));
+          if (const Value* floor = kf.find("floor")) {
+            key.floor = level(*floor);
+          }
+          tenant.keys.push_back(std::move(key));
+        }
+      }
+      config_->tenants.push_back(std::move(tenant));
+    }
+  }
+
+  EntityPolicy parsePolicy(std::string type, const Fields& f) const {
+    EntityPolicy policy;
+    policy.type = std::move(type);
+    if (const Value* v = f.find("level")) {
+      policy.level = level(*v);
+    }
+    if (const Value* v = f.find("pseudonymize")) {
+      policy.pseudonymize = boolean(*v);
+    }
+    if (const Value* v = f.find("action")) {
+      policy.action = oneOf(*v, kActions) == "deny" ? EntityAction::Deny : EntityAction::Allow;
+    }
+    return policy;
+  }
+
+  void parseEntities(const Value& value) {
+    for (const Entry& entry : fields(value, {}).entries) {
+      if (!contains(builtinEntityTypes(), entry.key)) {
+        fail(entry.key_mark,
+             fmt::format("entities: unknown entity type {} (define your own under custom_entities)",
+                         quote(entry.key)));
+      }
+      config_->entities.emplace(entry.key,
+                                parsePolicy(entry.key, fields(entry.value, kEntityKeys)));
+    }
+  }
+
+  void checkRegex(const Value& value, const std::string& pattern) const {
+    if (pattern.size() > kMaxRegexBytes) {
+      fail(value.mark, fmt::format("{} is longer than {} bytes", value.path, kMaxRegexBytes));
+    }
+    const std::optional<std::size_t> states = regexStateEstimate(pattern);
+    if (!states) {
+      fail(value.mark,
+           fmt::format("{} nests groups deeper than {} levels", value.path, kMaxRegexDepth));
+    }
+    if (*states > kMaxRegexStates) {
+      fail(value.mark, fmt::format("{} is too complex (its repetitions expand to more than {} "
+                                   "states; use smaller {{n,m}} bounds)",
+                                   value.path, kMaxRegexStates));
+    }
+    try {
+      const std::regex compiled(pattern, std::regex::ECMAScript);
+      if (std::regex_match(std::string(), compiled)) {
+        fail(value.mark, fmt::format("{} matches the empty string", value.path));
+      }
+    } catch (const std::regex_error& e) {
+      fail(value.mark, fmt::format("{} does not compile: {}", value.path, e.what()));
+    }
+  }
+
+  void parseCustomEntities(const Value& value) {
+    for (const Entry& entry : fields(value, {}).entries) {
+      const std::string& type = entry.key;
+      const bool valid = !type.empty() && type.size() <= kMaxNameLength && type[0] >= 'A' &&
+                         type[0] <= 'Z' && std::all_of(type.begin(), type.end(), [](char c) {
+                           return (c >= 'A' && c <= 'Z') || isDigit(c) || c == '_';
+                         });
+      if (!valid) {
+        fail(entry.key_mark,
+             fmt::format("custom entity type {} is invalid (use A-Z, 0-9 and '_', starting with "
+                         "a letter)",
+                         quote(type)));
+      }
+      if (contains(builtinEntityTypes(), type)) {
+        fail(entry.key_mark, fmt::format("custom_entities.{} clashes with a built-in entity type "
+                                         "(configure it under entities)",
+                                         type));
+      }
+      const Fields f = fields(entry.value, kCustomEntityKeys);
+      const Value* words = f.find("words");
+      const Value* regex = f.find("regex");
+      if (words != nullptr && regex != nullptr) {
+        fail(entry.value.mark,
+             fmt::format("{} must have either words or regex, not both", entry.value.path));
+      }
+      if (words == nullptr && regex == nullptr) {
+        fail(entry.value.mark, fmt::format("{} needs words or regex", entry.value.path));
+      }
+      CustomEntity custom;
+      custom.policy = parsePolicy(type, f);
+      if (words != nullptr) {
+        const std::vector<Value> items = sequence(*words);
+        if (items.empty()) {
+          fail(words->mark, fmt::format("{} must not be empty", words->path));
+        }
+        for (const Value& item : items) {
+          std::string word = string(item);
+          if (std::all_of(word.begin(), word.end(),
+                          [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; })) {
+            fail(item.mark, fmt::format("{} must not be empty", item.path));
+          }
+          custom.words.push_back(std::move(word));
+        }
+      } else {
+        custom.regex = nonEmptyString(*regex);
+        checkRegex(*regex, custom.regex);
+      }
+      config_->custom_entities.push_back(std::move(custom));
+    }
+  }
+
+  void parseAdminKeys(const Value& value) {
+    for (const Value& item : sequence(value)) {
+      const Fields f = fields(item, kAdminKeyKeys);
+      AdminKey key;
+      const Value& name_value = required(f, item, "name");
+      key.name = string(name_value);
+      checkName(key.name, name_value.mark, "admin key");
+      for (const AdminKey& other : config_->admin_keys) {
+        if (other.name == key.name) {
+          fail(name_value.mark,
+               fmt::format("{}: duplicate admin key name {}", name_value.path, quote(key.name)));
+        }
+      }
+      const Value& digest_value = required(f, item, "sha256");
+      key.digest = digest(digest_value);
+      claimDigest(key.digest, digest_value, fmt::format("admin key {}", key.name));
+      config_->admin_keys.push_back(std::move(key));
+    }
+  }
+
+  void parseAudit(const Value& value) {
+    const Fields f = fields(value, kAuditKeys);
+    if (const Value* v = f.find("sink")) {
+      std::string sink = string(*v);
+      const auto rest_after = [&sink](std::string_view prefix) -> std::optional<std::string_view> {
+        if (sink.size() > prefix.size() &&
+            std::string_view(sink).substr(0, prefix.size()) == prefix) {
+          return std::string_view(sink).substr(prefix.size());
+        }
+        return std::nullopt;
+      };
+      const bool valid = rest_after("sqlite:") || rest_after("jsonl:") ||
+                         rest_after("postgresql://") || rest_after("postgres://");
+      if (!valid) {
+        // Not echoed: a postgresql:// url may carry a password.
+        fail(v->mark, "audit.sink must be \"sqlite:PATH\", \"jsonl:PATH\" or a "
+                      "\"postgresql://...\" connection url");
+      }
+      config_->audit.sink = std::move(sink);
+    }
+    if (const Value* v = f.find("durability")) {
+      config_->audit.durability =
+          oneOf(*v, kDurabilities) == "async" ? AuditDurability::Async : AuditDurability::Sync;
+    }
+  }
+
+  std::string source_;
+  EnvLookup env_;
+  std::shared_ptr<Config> config_;
+  UpstreamTimeouts default_timeouts_;
+  std::map<Sha256Digest, std::string> key_owners_;
+};
+
+} // namespace
+
+std::optional<LevelIndex> Config::findLevel(std::string_view name) const noexcept {
+  for (std::size_t i = 0; i < levels.size(); ++i) {
+    if (levels[i] == name) {
+      return static_cast<LevelIndex>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+const Model* Config::findModel(std::string_view name) const noexcept {
+  const auto it = std::find_if(models.begin(), models.end(),
+                               [name](const Model& model) { return model.name == name; });
+  return it == models.end() ? nullptr : &*it;
+}
+
+const Tenant* Config::findTenant(std::string_view name) const noexcept {
+  const auto it = std::find_if(tenants.begin(), tenants.end(),
+                               [name](const Tenant& tenant) { return tenant.name == name; });
+  return it == tenants.end() ? nullptr : &*it;
+}
+
+std::optional<std::string> processEnv(const char* name) {
+  if (name == nullptr) {
+    return std::nullopt;
+  }
+  // Read once at config load, before worker threads exist.
+  const char* value = std::getenv(name); // NOLINT(concurrency-mt-unsafe)
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  return std::string(value);
+}
+
+ConfigConstSharedPtr parseConfig(std::string_view yaml_text, std::string_view source,
+                                 EnvLookup env) {
+  const std::string source_name(source);
+  try {
+    Parser parser(source_name, env);
+    return parser.parse(yaml_text);
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const YAML::Exception& e) {
+    if (e.mark.is_null() || e.mark.line < 0) {
+      throw ConfigError(fmt::format("{}: invalid YAML: {}", source_name, e.msg));
+    }
+    throw ConfigError(fmt::format("{}:{}: invalid YAML: {}", source_name, e.mark.line + 1, e.msg));
+  } catch (const std::exception& e) {
+    throw ConfigError(fmt::format("{}: cannot load the config: {}", source_name, e.what()));
+  }
+}
+
+ConfigConstSharedPtr loadConfigFile(const std::string& path, EnvLookup env) {
+  std::string text;
+  try {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      throw ConfigError(fmt::format("{}: cannot open the file", path));
+    }
+    std::array<char, 65536> buffer{};
+    while (in) {
+      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      text.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+      if (text.size() > kMaxFileBytes) {
+        throw ConfigError(fmt::format("{}: the file is larger than {} bytes", path, kMaxFileBytes));
+      }
+    }
+    if (in.bad()) {
+      throw ConfigError(fmt::format("{}: cannot read the file", path));
+    }
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw ConfigError(fmt::format("{}: cannot read the file: {}", path, e.what()));
+  }
+  return parseConfig(text, path, env);
+}
+
+const std::vector<std::string_view>& builtinEntityTypes() {
+  static const std::vector<std::string_view> types{
+      "EMAIL_ADDRESS",
+      "PHONE_NUMBER",
+      "PERSON",
+      "LOCATION",
+      "ORGANIZATION",
+      "NRP",
+      "DATE_TIME",
+      "URL",
+      "IP_ADDRESS",
+      "CREDIT_CARD",
+      "IBAN_CODE",
+      "CRYPTO",
+      "MEDICAL_LICENSE",
+      "US_SSN",
+      "US_ITIN",
+      "US_PASSPORT",
+      "US_DRIVER_LICENSE",
+      "US_BANK_NUMBER",
+      "US_NPI",
+      "US_MBI",
+      "ABA_ROUTING_NUMBER",
+      "UK_NHS",
+      "UK_NINO",
+      "UK_POSTCODE",
+      "UK_VEHICLE_REGISTRATION",
+      "DE_TAX_ID",
+      "DE_TAX_NUMBER",
+      "DE_VAT_ID",
+      "DE_PASSPORT",
+      "DE_FUEHRERSCHEIN",
+      "DE_SOCIAL_SECURITY",
+      "DE_HANDELSREGISTER",
+      "DE_LANR",
+      "DE_PLZ",
+      "ES_NIF",
+      "ES_NIE",
+      "IT_FISCAL_CODE",
+      "FI_PERSONAL_IDENTITY_CODE",
+      "SE_PERSONNUMMER",
+      "SE_ORGANISATIONSNUMMER",
+      "TR_NATIONAL_ID",
+      "TR_PHONE_NUMBER",
+      "TR_LICENSE_PLATE",
+      "KR_RRN",
+      "KR_FRN",
+      "KR_PASSPORT",
+      "KR_DRIVER_LICENSE",
+      "SG_NRIC_FIN",
+      "IN_AADHAAR",
+      "IN_PAN",
+      "IN_VOTER",
+      "IN_PASSPORT",
+      "AU_ABN",
+      "AU_ACN",
+      "AU_TFN",
+      "AU_MEDICARE",
+      "ZA_ID_NUMBER",
+      "NG_NIN",
+      "NG_VEHICLE_REGISTRATION",
+      "PRIVATE_KEY",
+      "AWS_ACCESS_KEY",
+      "AWS_SECRET_KEY",
+      "GITHUB_TOKEN",
+      "SLACK_TOKEN",
+      "SLACK_WEBHOOK",
+      "STRIPE_KEY",
+      "GOOGLE_API_KEY",
+      "OPENAI_API_KEY",
+      "HUGGINGFACE_TOKEN",
+      "ARTIFACTORY_TOKEN",
+      "MAILCHIMP_KEY",
+      "PYPI_TOKEN",
+      "TELEGRAM_TOKEN",
+      "TWILIO_KEY",
+      "SQUARE_OAUTH_SECRET",
+      "JWT",
+      "BASIC_AUTH_CREDENTIALS",
+      "PASSWORD",
+  };
+  return types;
+}
+
+} // namespace cordon::config
