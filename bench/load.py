@@ -453,6 +453,11 @@ def ratio_list(results, scenario, key):
     return out
 
 
+def load_average():
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
 def machine_info(args):
     model = "unknown"
     with open("/proc/cpuinfo") as f:
@@ -505,6 +510,11 @@ def render(args, info, results, failures, rss, micro_json):
     w = out.append
     w(f"Run on {info['date']}: {info['nproc']} CPUs ({info['cpu']}), {info['kernel']}; "
       f"{info['nginx']}, {info['wrk']}; cordon {info['commit']}.\n")
+    busy = info["load_before"]
+    w(f"Load average (1 min) just before the run: {busy:.1f}" + (
+        f" — **the machine was busy with other work ({busy:.1f} on {info['nproc']} CPUs): the "
+        f"absolute figures are noisy; the same-round ratios much less so**.\n"
+        if busy > 0.5 * info["nproc"] else " (the machine was otherwise idle).\n"))
     w(f"Reproduce with `make bench` (here: `ROUNDS={args.rounds} DURATION={args.duration} "
       f"make bench`): {args.rounds} rounds, {args.duration} s per run after a {WARMUP_SECONDS} s "
       f"warm-up, wrk with 1 thread at concurrency 1 and 2 threads above. Figures are the median "
@@ -622,6 +632,7 @@ def main():
     results, failures, rss = [], [], []
     micro_json = None
     started = time.monotonic()
+    load_before = load_average()
     try:
         body_files = {}
         for stream in (False, True):
@@ -671,6 +682,7 @@ def main():
         else:
             log("micro benchmarks: binary not found, skipped")
         info = machine_info(args)
+        info["load_before"] = load_before
         write_doc(args.doc, render(args, info, results, failures, rss, micro_json))
         if args.raw:
             os.makedirs(os.path.dirname(os.path.abspath(args.raw)), exist_ok=True)

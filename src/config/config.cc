@@ -16,6 +16,7 @@
 #include <regex>
 #include <set>
 #include <span>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,6 +28,7 @@
 #include <boost/url/scheme.hpp>
 #include <boost/url/url_view.hpp>
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 namespace cordon::config {
@@ -313,6 +315,42 @@ std::string childPath(std::string_view parent, std::string_view key) {
   return parent.empty() ? std::string(key) : fmt::format("{}.{}", parent, key);
 }
 
+/// Records where each document of a stream starts and where its content (if any) begins.
+class DocumentCounter : public YAML::EventHandler {
+public:
+  struct Document {
+    YAML::Mark start;
+    std::optional<YAML::Mark> content;
+  };
+  std::vector<Document> documents;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { documents.push_back({mark, {}}); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& /*mark*/, YAML::anchor_t /*anchor*/) override {}
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t /*anchor*/) override { content(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
+                const std::string& /*value*/) override {
+    content(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& /*tag*/,
+                       YAML::anchor_t /*anchor*/, YAML::EmitterStyle::value /*style*/) override {
+    content(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
+                  YAML::EmitterStyle::value /*style*/) override {
+    content(mark);
+  }
+  void OnMapEnd() override {}
+
+private:
+  void content(const YAML::Mark& mark) {
+    if (!documents.empty() && !documents.back().content) {
+      documents.back().content = mark;
+    }
+  }
+};
+
 enum class NameKind : std::uint8_t { Plain, Model };
 
 class Parser {
@@ -324,16 +362,11 @@ public:
     config_->source = source_;
     config_->levels = {"public", "internal", "confidential", "restricted"};
 
-    const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
-    if (documents.empty() || documents.front().IsNull()) {
+    checkSingleDocument(text);
+    const YAML::Node root = YAML::Load(std::string(text));
+    if (root.IsNull()) {
       failNoLine("the config is empty");
     }
-    for (std::size_t i = 1; i < documents.size(); ++i) {
-      if (!documents[i].IsNull()) {
-        fail(documents[i].Mark(), "only one YAML document is allowed");
-      }
-    }
-    const YAML::Node& root = documents.front();
     const Value top_value{root, root.Mark(), ""};
     if (!root.IsMap()) {
       fail(top_value.mark, "the config must be a mapping of keys to values");
@@ -404,6 +437,30 @@ public:
   }
 
 private:
+  /// Rejects a stream with more than one non-empty document. yaml-cpp 0.7's LoadAll loops forever
+  /// on a ',' where a document should start (the parser keeps returning empty documents without
+  /// consuming it), so documents are counted here with a bounded loop and only the first is
+  /// loaded.
+  void checkSingleDocument(std::string_view text) const {
+    std::istringstream stream{std::string(text)};
+    YAML::Parser parser(stream);
+    DocumentCounter counter;
+    std::vector<DocumentCounter::Document>& documents = counter.documents;
+    // Every real document consumes input, so the loop ends; the cap is a second guard.
+    for (std::size_t i = 0; i <= text.size() + 2 && parser.HandleNextDocument(counter); ++i) {
+      if (documents.size() >= 2 && documents.back().content) {
+        fail(*documents.back().content, "only one YAML document is allowed");
+      }
+      if (documents.size() >= 2 &&
+          documents[documents.size() - 1].start.pos == documents[documents.size() - 2].start.pos) {
+        const YAML::Mark& stuck = documents.back().start;
+        const auto pos = static_cast<std::size_t>(std::max(stuck.pos, 0));
+        fail(stuck, fmt::format("invalid YAML: unexpected {}",
+                                pos < text.size() ? quote(text.substr(pos, 1)) : "end of input"));
+      }
+    }
+  }
+
   // ---- generic readers ---------------------------------------------------------------------
 
   /// The entries of a mapping. With an empty `allowed`, any key is accepted (name-keyed maps);

@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
 #include <optional>
@@ -124,10 +125,9 @@ private:
   bool complete_ = false;
 };
 
-/// Maps a failed request read to what the client is told, if anything. nullopt: the client went
-/// away or the connection was idle, so there is nobody to answer.
-std::optional<std::pair<Errc, std::string_view>> classifyReadError(const beast::error_code& ec,
-                                                                 bool any_bytes_read) {
+/// Maps a failed read of a started request to what the client is told. nullopt: the client went
+/// away, so there is nobody to answer.
+std::optional<std::pair<Errc, std::string_view>> classifyReadError(const beast::error_code& ec) {
   if (ec == bhttp::error::body_limit) {
     return std::pair{Errc::PayloadTooLarge, std::string_view{"request body exceeds max_body_bytes"}};
   }
@@ -135,9 +135,6 @@ std::optional<std::pair<Errc, std::string_view>> classifyReadError(const beast::
     return std::pair{Errc::HeadersTooLarge, std::string_view{"request head too large"}};
   }
   if (ec == beast::error::timeout) {
-    if (!any_bytes_read) {
-      return std::nullopt;
-    }
     return std::pair{Errc::RequestTimeout, std::string_view{"request not received in time"}};
   }
   if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
@@ -147,6 +144,51 @@ std::optional<std::pair<Errc, std::string_view>> classifyReadError(const beast::
   }
   return std::pair{Errc::BadRequest, std::string_view{"malformed HTTP request"}};
 }
+
+/// A read deadline that, unlike beast::tcp_stream's own timeout, cancels the read without closing
+/// the socket, so a slow client can still be told 408. Single-threaded like its connection: the
+/// generation check makes a timer completion that raced with disarm() harmless.
+class ReadDeadline {
+public:
+  explicit ReadDeadline(beast::tcp_stream& stream)
+      : timer_(stream.get_executor()), state_(std::make_shared<State>()) {
+    state_->socket = &stream.socket();
+  }
+  ~ReadDeadline() { state_->armed = false; }
+  ReadDeadline(const ReadDeadline&) = delete;
+  ReadDeadline& operator=(const ReadDeadline&) = delete;
+
+  void arm(std::chrono::steady_clock::time_point at) {
+    state_->armed = true;
+    state_->fired = false;
+    const std::uint64_t generation = ++state_->generation;
+    timer_.expires_at(at);
+    timer_.async_wait([state = state_, generation](const beast::error_code& ec) {
+      if (!ec && state->armed && state->generation == generation) {
+        state->fired = true;
+        beast::error_code ignored;
+        state->socket->cancel(ignored);
+      }
+    });
+  }
+
+  /// Stops the deadline; true when it had fired (the read was cancelled by it).
+  bool disarm() {
+    state_->armed = false;
+    timer_.cancel();
+    return state_->fired;
+  }
+
+private:
+  struct State {
+    tcp::socket* socket = nullptr;
+    bool armed = false;
+    bool fired = false;
+    std::uint64_t generation = 0;
+  };
+  asio::steady_timer timer_;
+  std::shared_ptr<State> state_;
+};
 
 } // namespace
 
@@ -207,43 +249,55 @@ asio::awaitable<void> sendError(beast::tcp_stream& stream, const ErrorResponder&
 }
 
 asio::awaitable<void> runSession(SessionContext ctx, tcp::socket socket) {
+  using Clock = std::chrono::steady_clock;
   beast::tcp_stream stream(std::move(socket));
+  ReadDeadline deadline(stream);
   beast::flat_buffer buffer;
   bool first_request = true;
+  const auto connected_at = Clock::now();
   for (;;) {
     // Phase 1: wait for the first byte of the next request. An idle keep-alive connection gets
-    // keep_alive_timeout; once bytes arrive the stricter header_timeout applies.
+    // keep_alive_timeout and is closed silently when it expires; nobody is waiting for an answer.
     if (buffer.size() == 0) {
       stream.expires_after(first_request ? ctx.options.header_timeout
                                          : ctx.options.keep_alive_timeout);
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kUseTuple);
       if (ec) {
-        break; // idle timeout or the client closed: nobody to answer
+        break;
       }
       buffer.commit(n);
     }
+    // The whole head must arrive within header_timeout of the connection (first request) or of
+    // its first byte (later requests): a client trickling bytes cannot hold a worker slot.
+    const auto head_deadline =
+        (first_request ? connected_at : Clock::now()) + ctx.options.header_timeout;
     first_request = false;
+    stream.expires_never();
 
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(ctx.options.max_header_bytes));
     parser.body_limit(ctx.options.max_body_bytes);
 
-    stream.expires_after(ctx.options.header_timeout);
-    auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser,
-                                                                      kUseTuple);
-    if (!header_ec && !parser.is_done()) {
+    deadline.arm(head_deadline);
+    auto [read_ec, header_bytes] =
+        co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
+    if (deadline.disarm()) {
+      read_ec = beast::error::timeout;
+    }
+    if (!read_ec && !parser.is_done()) {
       const auto& head = parser.get();
       if (beast::iequals(head[bhttp::field::expect], "100-continue")) {
         bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, head.version()};
         stream.expires_after(ctx.options.body_timeout);
         co_await bhttp::async_write(stream, go_on, kUseTuple);
+        stream.expires_never();
       }
-      stream.expires_after(ctx.options.body_timeout);
+      deadline.arm(Clock::now() + ctx.options.body_timeout);
       auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
-      header_ec = body_ec;
+      read_ec = deadline.disarm() ? beast::error::timeout : body_ec;
     }
-    if (header_ec) {
-      if (auto answer = classifyReadError(header_ec, true)) {
+    if (read_ec) {
+      if (auto answer = classifyReadError(read_ec)) {
         const unsigned version = parser.is_header_done() ? parser.get().version() : 11;
         co_await sendError(stream, ctx.error_responder, answer->first, answer->second, version,
                            ctx.options.body_timeout);

@@ -68,8 +68,8 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0; ///< 0 = any free port (see Server::port()).
   unsigned workers = 1;
-  std::size_t max_body_bytes = 8U * 1024U * 1024U;
-  std::size_t max_header_bytes = 64U * 1024U;
+  std::size_t max_body_bytes = std::size_t{8} * 1024 * 1024;
+  std::size_t max_header_bytes = std::size_t{64} * 1024;
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds keep_alive_timeout{60'000};

@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <system_error>
 
 #include <boost/json/parse.hpp>
@@ -13,6 +14,15 @@ namespace {
 
 constexpr std::string_view kHexDigits = "0123456789abcdef";
 constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";
+
+/// Bytes copied into a JSON string as they are: printable ASCII other than '"' and '\\'.
+constexpr std::array<bool, 256> kPlainByte = [] {
+  std::array<bool, 256> table{};
+  for (std::size_t c = 0x20; c < 0x80; ++c) {
+    table[c] = c != '"' && c != '\\';
+  }
+  return table;
+}();
 
 /// Length of the well-formed UTF-8 sequence starting with the byte at `text[pos]` (>= 0x80), or
 /// 0 when it is not well formed (overlong forms, surrogates and values past U+10FFFF included).
@@ -76,7 +86,7 @@ void appendJsonString(std::string& out, std::string_view s) {
   std::size_t pos = 0;
   while (pos < s.size()) {
     const auto c = static_cast<unsigned char>(s[pos]);
-    if (c >= 0x20U && c < 0x80U && c != '"' && c != '\\') {
+    if (kPlainByte[c]) {
       ++pos;
       continue;
     }
@@ -162,16 +172,23 @@ std::size_t skipJsonSpace(std::string_view text, std::size_t pos) noexcept {
 }
 
 std::size_t skipJsonString(std::string_view text, std::size_t pos) noexcept {
+  const std::size_t open = pos;
   ++pos; // the opening quote
   while (pos < text.size()) {
-    const std::size_t special = text.find_first_of("\"\\", pos);
-    if (special == std::string_view::npos) {
+    // memchr is vectorised; a quote is escaped when an odd run of backslashes precedes it.
+    const void* found = std::memchr(text.data() + pos, '"', text.size() - pos);
+    if (found == nullptr) {
       return std::string_view::npos;
     }
-    if (text[special] == '"') {
-      return special + 1;
+    const auto quote = static_cast<std::size_t>(static_cast<const char*>(found) - text.data());
+    std::size_t backslashes = 0;
+    while (quote - backslashes - 1 > open && text[quote - backslashes - 1] == '\\') {
+      ++backslashes;
     }
-    pos = special + 2; // a backslash and the character it escapes
+    if (backslashes % 2 == 0) {
+      return quote + 1;
+    }
+    pos = quote + 1;
   }
   return std::string_view::npos;
 }

@@ -457,6 +457,10 @@ bool isTextOnly(const std::vector<ContentPart>& content) noexcept {
 }
 
 void appendContent(std::string& out, const Message& message) {
+  if (message.content.empty()) {
+    out += "null"; // also for a built message left with content_is_string's default
+    return;
+  }
   if (message.content_is_string && isTextOnly(message.content)) {
     if (message.content.size() == 1) {
       appendJsonString(out, message.content.front().text);
@@ -467,10 +471,6 @@ void appendContent(std::string& out, const Message& message) {
       joined += part.text;
     }
     appendJsonString(out, joined);
-    return;
-  }
-  if (message.content.empty()) {
-    out += "null";
     return;
   }
   out.push_back('[');
@@ -571,7 +571,7 @@ template <std::size_t N>
 void appendPassthrough(std::string& out, const std::vector<PassthroughField>& passthrough,
                        const std::array<std::string_view, N>& reserved) {
   for (const PassthroughField& field : passthrough) {
-    if (field.json.empty() || field.name.empty()) {
+    if (field.json.empty()) {
       continue;
     }
     bool is_reserved = false;

@@ -10,7 +10,9 @@
 
 namespace {
 
-std::optional<std::string> noEnv(const char* /*name*/) { return std::nullopt; }
+std::optional<std::string> noEnv(const char* /*name*/) {
+  return std::nullopt;
+}
 
 } // namespace
 

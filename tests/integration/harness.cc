@@ -120,7 +120,7 @@ TempDir::~TempDir() {
 }
 
 std::string TempDir::write(const std::string& name, std::string_view content) const {
-  const std::string file = path_ + "/" + name;
+  std::string file = path_ + "/" + name;
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   out.write(content.data(), static_cast<std::streamsize>(content.size()));
   if (!out) {
@@ -424,7 +424,7 @@ HttpResponse HttpConnection::readResponse(std::chrono::milliseconds timeout,
     return Fill::Data;
   };
   // Ensures a CRLF-terminated line is buffered; returns its length (without CRLF).
-  const auto needLine = [&](std::size_t& length) {
+  const auto need_line = [&](std::size_t& length) {
     for (;;) {
       if (const auto end = buffer_.find("\r\n"); end != std::string::npos) {
         length = end;
@@ -484,7 +484,7 @@ HttpResponse HttpConnection::readResponse(std::chrono::milliseconds timeout,
   if (lower(response.header("transfer-encoding")).find("chunked") != std::string::npos) {
     for (;;) {
       std::size_t length = 0;
-      if (const Fill got = needLine(length); got != Fill::Data) {
+      if (const Fill got = need_line(length); got != Fill::Data) {
         return fail(got);
       }
       const std::size_t size = std::strtoul(buffer_.substr(0, length).c_str(), nullptr, 16);
@@ -492,7 +492,7 @@ HttpResponse HttpConnection::readResponse(std::chrono::milliseconds timeout,
       if (size == 0) {
         // Trailers, then the empty line.
         for (;;) {
-          if (const Fill got = needLine(length); got != Fill::Data) {
+          if (const Fill got = need_line(length); got != Fill::Data) {
             return fail(got);
           }
           buffer_.erase(0, length + 2);
@@ -706,7 +706,7 @@ std::string IntegrationTest::backend(const std::string& name, const std::string&
 
 std::string IntegrationTest::config(const std::string& backends, const std::string& models) const {
   std::string yaml;
-  yaml += "listen: 127.0.0.1:" + std::to_string(refusedPort()) + "\n"; // TEMP: loader rejects :0
+  yaml += "listen: 127.0.0.1:0\n";
   yaml += "max_body_bytes: " + std::to_string(max_body_bytes) + "\n";
   yaml += "levels: [public, internal, confidential, restricted]\n";
   yaml += "timeouts: { connect_ms: " + std::to_string(connect_ms) +

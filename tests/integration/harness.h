@@ -217,7 +217,7 @@ protected:
   int header_ms = 2000;
   int body_ms = 3000;
   int keep_alive_ms = 5000;
-  std::size_t max_body_bytes = 1024U * 1024U;
+  std::size_t max_body_bytes = std::size_t{1024} * 1024U;
 
   TempDir dir;
 

@@ -49,6 +49,7 @@ unsigned httpStatus(Errc code) noexcept;
 std::string_view errcName(Errc code) noexcept;
 
 /// Called by Result<T>::value() on an error (found by ADL); throws std::runtime_error(detail).
+// NOLINTNEXTLINE(readability-identifier-naming): the name Boost.System looks up by ADL.
 [[noreturn]] void throw_exception_from_error(const Error& error,
                                              const boost::source_location& location);
 

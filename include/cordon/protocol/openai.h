@@ -31,8 +31,9 @@ Result<ChatChunk> decodeOpenAiChatChunk(std::string_view json);
 std::string encodeOpenAiChatChunk(const ChatChunk& chunk);
 
 /// The OpenAI error body: {"error":{"message":...,"type":...,"code":...,"param":null}}.
-/// `type` is errcName(code) except PolicyViolation → "policy_violation", and the usual OpenAI
-/// types for 400/401/404 ("invalid_request_error", "authentication_error", ...).
+/// `type` follows OpenAI: "invalid_request_error" (400, 405, 408, 413, 431),
+/// "authentication_error" (401), "policy_violation" (403), "not_found_error" (404),
+/// "rate_limit_error" (429), "api_error" (5xx); `code` is errcName(code).
 std::string encodeOpenAiError(Errc code, std::string_view message);
 
 } // namespace cordon::protocol

@@ -316,6 +316,20 @@ TEST(OpenAiRequest, EncodedStringsAreAlwaysValidJson) {
             std::string_view(kClean, sizeof(kClean) - 1));
 }
 
+TEST(OpenAiRequest, EncodesBuiltMessages) {
+  ChatRequest request;
+  request.model = "m";
+  Message& assistant = request.messages.emplace_back();
+  assistant.role = Role::Assistant; // content left empty, content_is_string left at its default
+  assistant.tool_calls.push_back(ToolCall{"call_1", "f", "{}"});
+  Message& user = request.messages.emplace_back();
+  user.content.push_back(ContentPart{ContentPart::Kind::Text, "a", {}, {}});
+  user.content.push_back(ContentPart{ContentPart::Kind::Text, "b", {}, {}});
+  const boost::json::value value = parseStrict(encodeOpenAiChatRequest(request, "m"));
+  EXPECT_TRUE(value.at("messages").at(0).at("content").is_null());
+  EXPECT_EQ(value.at("messages").at(1).at("content").as_string(), "ab");
+}
+
 // ------------------------------------------------------------------------------------------
 // Bad requests: status, field path, and no echo of anything from the body.
 
@@ -324,8 +338,6 @@ struct BadRequestCase {
   std::string body;
   std::string_view detail;
 };
-
-constexpr std::string_view kSecret = "sk-SECRET-4242";
 
 std::string withMessages(std::string_view messages, std::string_view extra = "") {
   return std::string(R"({"model":"sk-SECRET-4242-model","messages":)") + std::string(messages) +
@@ -517,6 +529,7 @@ INSTANTIATE_TEST_SUITE_P(
             "parameters":{ "type" : "object" },"strict":false}}],"tool_choice":"required",
             "temperature":1e-7,"top_p":0.30000000000000004,"n":1,"seed":-3,
             "metadata":{"k":"v"},"\u0075ser":"u"})",
+        R"({"model":"m","messages":[{"role":"user","content":"x"}],"":{"":[]},"a":1,"a":2})",
         R"({"model":"m","messages":[{"role":"user","content":"\u0000\u001f\"\\\/\b\f\n\r\t\ud83d\ude00"}],
             "stop":"s","max_tokens":0})"));
 
