@@ -390,9 +390,12 @@ def measure(target, concurrency, stream, args, body_file, env, sim):
     run_wrk(args.lua, port, concurrency, WARMUP_SECONDS, body_file, env)  # warm-up, not counted
     pids = target.pids()
     sim_pids = sim.pids()
-    before, sim_before = cpu_ticks(pids), cpu_ticks(sim_pids)
-    run = run_wrk(args.lua, port, concurrency, args.duration, body_file, env)
-    after, sim_after = cpu_ticks(pids), cpu_ticks(sim_pids)
+    try:
+        before, sim_before = cpu_ticks(pids), cpu_ticks(sim_pids)
+        run = run_wrk(args.lua, port, concurrency, args.duration, body_file, env)
+        after, sim_after = cpu_ticks(pids), cpu_ticks(sim_pids)
+    except (FileNotFoundError, ProcessLookupError):
+        return {"problems": [f"{target.name} or the simulator exited during the run"]}
     if set(target.pids()) != set(pids):
         run["problems"].append("the target's processes changed during the run")
     if target.proc.poll() is not None:

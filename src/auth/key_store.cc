@@ -6,8 +6,7 @@
 
 namespace cordon::auth {
 
-std::string_view presentedKey(std::string_view authorization,
-                              std::string_view x_api_key) noexcept {
+std::string_view presentedKey(std::string_view authorization, std::string_view x_api_key) noexcept {
   constexpr std::string_view kBearer = "bearer ";
   if (authorization.size() > kBearer.size() &&
       boost::algorithm::istarts_with(authorization, kBearer)) {

@@ -55,7 +55,8 @@ void printCheck(const config::Config& config, std::ostream& out) {
                model.pseudonymize == config::PseudonymizeMode::Auto ? "auto" : "never");
     for (const auto& tenant : config.tenants) {
       fmt::print(out, "    tenant {} ({})\n", tenant.name, tenantSummary(config, tenant));
-      for (config::LevelIndex level = 0; level < config.levels.size(); ++level) {
+      for (std::size_t index = 0; index < config.levels.size(); ++index) {
+        const auto level = static_cast<config::LevelIndex>(index);
         policy::RequestFacts facts;
         facts.declared = level;
         const auto decision = policy::decide(config, tenant, nullptr, model, facts);
@@ -114,9 +115,9 @@ int printExplain(const config::Config& config, std::string_view tenant_name,
   for (const auto& verdict : decision.verdicts) {
     const auto& target = model->targets[verdict.target];
     fmt::print(out, "  {:<40} {:<10} {}\n", targetName(config, target),
-               verdict.eligible ? (verdict.delivery == policy::Delivery::AsIs ? "eligible"
-                                                                              : "pseudonym.")
-                                : "excluded",
+               verdict.eligible
+                   ? (verdict.delivery == policy::Delivery::AsIs ? "eligible" : "pseudonym.")
+                   : "excluded",
                verdict.reason);
   }
   if (decision.allowed()) {
@@ -134,8 +135,9 @@ void printNewKey(std::ostream& out) {
   if (key.size() != 3 + 48) {
     throw std::runtime_error("the random generator failed");
   }
-  fmt::print(out, "key:    {}\nsha256: {}\n\nadd to a tenant in cordon.yaml:\n"
-                  "  keys:\n    - {{ name: NAME, sha256: \"{}\" }}\n",
+  fmt::print(out,
+             "key:    {}\nsha256: {}\n\nadd to a tenant in cordon.yaml:\n"
+             "  keys:\n    - {{ name: NAME, sha256: \"{}\" }}\n",
              key, toHex(sha256(key)), toHex(sha256(key)));
 }
 
@@ -158,7 +160,8 @@ std::optional<std::pair<std::string, std::uint16_t>> parseHostPort(std::string_v
     port_text = text.substr(colon + 1);
   }
   unsigned port = 0;
-  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (host.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() ||
       port > 65535) {
     return std::nullopt;

@@ -115,9 +115,7 @@ std::string readAll(const std::string& path) {
   return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"cordon: an LLM gateway that routes every request to a trust boundary allowed "
                "to see it"};
   app.require_subcommand(1);
@@ -133,8 +131,8 @@ int main(int argc, char** argv) {
   std::string tenant;
   std::string declared_level;
   std::string request_path;
-  auto* explain_cmd =
-      app.add_subcommand("explain", "show the routing decision for one request, without sending it");
+  auto* explain_cmd = app.add_subcommand(
+      "explain", "show the routing decision for one request, without sending it");
   explain_cmd->add_option("-c,--config", config_path, "config file")->required();
   explain_cmd->add_option("--tenant", tenant, "tenant the request comes from")->required();
   explain_cmd->add_option("--level", declared_level, "the x-cordon-level the request declares");
@@ -147,7 +145,8 @@ int main(int argc, char** argv) {
   cordon::simulate::Options sim_options;
   auto* simulate_cmd = app.add_subcommand("simulate", "run a simulated model server");
   simulate_cmd->add_option("--listen", listen, "HOST:PORT (port 0 picks a free port)");
-  simulate_cmd->add_option("--protocol", protocol, "openai")->check(CLI::IsMember({"openai", "anthropic"}));
+  simulate_cmd->add_option("--protocol", protocol, "openai")
+      ->check(CLI::IsMember({"openai", "anthropic"}));
   simulate_cmd->add_option("--name", sim_options.name, "name echoed in answers");
   simulate_cmd->add_option("--mode", mode, "echo | fixed")->check(CLI::IsMember({"echo", "fixed"}));
   simulate_cmd->add_option("--fixed-text", sim_options.fixed_text, "answer in fixed mode");
@@ -186,11 +185,12 @@ int main(int argc, char** argv) {
       if (!declared_level.empty()) {
         declared = declared_level;
       }
-      return cordon::cli::printExplain(*config, tenant, declared, readAll(request_path),
-                                       std::cout, std::cerr);
+      return cordon::cli::printExplain(*config, tenant, declared, readAll(request_path), std::cout,
+                                       std::cerr);
     }
     if (simulate_cmd->parsed()) {
-      sim_options.mode = mode == "fixed" ? cordon::simulate::Mode::Fixed : cordon::simulate::Mode::Echo;
+      sim_options.mode =
+          mode == "fixed" ? cordon::simulate::Mode::Fixed : cordon::simulate::Mode::Echo;
       sim_options.token_delay = std::chrono::milliseconds{token_delay_ms};
       return simulate(listen, protocol, sim_options);
     }
@@ -214,4 +214,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (...) {
+    std::cerr << "cordon: unexpected error\n";
+    return 1;
+  }
 }

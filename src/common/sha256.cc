@@ -42,7 +42,9 @@ Sha256Digest sha256(std::string_view data) noexcept {
   return digest;
 }
 
-std::string toHex(const Sha256Digest& digest) { return bytesToHex(digest.data(), digest.size()); }
+std::string toHex(const Sha256Digest& digest) {
+  return bytesToHex(digest.data(), digest.size());
+}
 
 std::optional<Sha256Digest> digestFromHex(std::string_view hex) noexcept {
   Sha256Digest digest{};

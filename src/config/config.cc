@@ -916,13 +916,12 @@ private:
       if (targets.empty()) {
         fail(targets_value.mark, fmt::format("{} must not be empty", targets_value.path));
       }
+      std::set<std::string, std::less<>> seen; // "backend:model" as written
       for (const Value& item : targets) {
         Target target = parseTarget(item);
-        for (const Target& seen : model.targets) {
-          if (seen.backend == target.backend && seen.model == target.model) {
-            fail(item.mark, fmt::format("{}: target {} is listed twice", item.path,
-                                        quote(item.node.Scalar())));
-          }
+        if (!seen.emplace(item.node.Scalar()).second) {
+          fail(item.mark,
+               fmt::format("{}: target {} is listed twice", item.path, quote(item.node.Scalar())));
         }
         model.targets.push_back(std::move(target));
       }
@@ -963,17 +962,16 @@ private:
         tenant.floor = level(*v);
       }
       if (const Value* v = f.find("keys")) {
+        std::set<std::string, std::less<>> key_names;
         for (const Value& item : sequence(*v)) {
           const Fields kf = fields(item, kTenantKeyKeys);
           ApiKey key;
           const Value& name_value = required(kf, item, "name");
           key.name = string(name_value);
           checkName(key.name, name_value.mark, "key");
-          for (const ApiKey& other : tenant.keys) {
-            if (other.name == key.name) {
-              fail(name_value.mark, fmt::format("{}: tenant {} already has a key named {}",
-                                                name_value.path, tenant.name, quote(key.name)));
-            }
+          if (!key_names.insert(key.name).second) {
+            fail(name_value.mark, fmt::format("{}: tenant {} already has a key named {}",
+                                              name_value.path, tenant.name, quote(key.name)));
           }
           const Value& digest_value = required(kf, item, "sha256");
           key.digest = digest(digest_value);
@@ -1092,17 +1090,16 @@ private:
   }
 
   void parseAdminKeys(const Value& value) {
+    std::set<std::string, std::less<>> names;
     for (const Value& item : sequence(value)) {
       const Fields f = fields(item, kAdminKeyKeys);
       AdminKey key;
       const Value& name_value = required(f, item, "name");
       key.name = string(name_value);
       checkName(key.name, name_value.mark, "admin key");
-      for (const AdminKey& other : config_->admin_keys) {
-        if (other.name == key.name) {
-          fail(name_value.mark,
-               fmt::format("{}: duplicate admin key name {}", name_value.path, quote(key.name)));
-        }
+      if (!names.insert(key.name).second) {
+        fail(name_value.mark,
+             fmt::format("{}: duplicate admin key name {}", name_value.path, quote(key.name)));
       }
       const Value& digest_value = required(f, item, "sha256");
       key.digest = digest(digest_value);

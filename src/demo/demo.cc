@@ -124,8 +124,8 @@ asio::awaitable<Outcome> send(upstream::Client& client, const config::Backend& g
     outcome.text = *body;
   } else if (step.stream) {
     outcome.text = streamedText(*body);
-  } else if (auto chat = protocol::decodeOpenAiChatResponse(*body); chat && !chat->choices.empty() &&
-                                                                  !chat->choices[0].message.content.empty()) {
+  } else if (auto chat = protocol::decodeOpenAiChatResponse(*body);
+             chat && !chat->choices.empty() && !chat->choices[0].message.content.empty()) {
     outcome.text = chat->choices[0].message.content[0].text;
   }
   co_return outcome;

@@ -26,9 +26,9 @@ using http::Response;
 using http::ResponseWriter;
 
 /// Upper bound on a non-streamed upstream answer held in memory.
-constexpr std::size_t kMaxUpstreamBodyBytes = 64U * 1024U * 1024U;
+constexpr std::size_t kMaxUpstreamBodyBytes = std::size_t{64} * 1024 * 1024;
 /// Upper bound on an upstream error body we read (and discard) before falling back.
-constexpr std::size_t kMaxUpstreamErrorBytes = 64U * 1024U;
+constexpr std::size_t kMaxUpstreamErrorBytes = std::size_t{64} * 1024;
 
 /// What the client is told about where its request went (PRODUCT.md §3 response headers).
 struct RouteHeaders {
@@ -53,8 +53,8 @@ struct RouteHeaders {
 
 Response errorResponse(Errc code, std::string_view message, const RouteHeaders& route,
                        unsigned version, bool keep_alive) {
-  Response response = http::jsonResponse(httpStatus(code), protocol::encodeOpenAiError(code, message),
-                                         version, keep_alive);
+  Response response = http::jsonResponse(
+      httpStatus(code), protocol::encodeOpenAiError(code, message), version, keep_alive);
   route.applyTo(response);
   return response;
 }
@@ -86,12 +86,15 @@ Error allTargetsFailed(const std::vector<AttemptFailure>& failures) {
     parts.push_back(fmt::format("{} ({})", failure.backend, failure.what));
     all_timeouts = all_timeouts && failure.timeout;
   }
-  return makeError(all_timeouts ? Errc::UpstreamTimeout : Errc::UpstreamFailed,
-                   fmt::format("every eligible target failed: {}", boost::algorithm::join(parts, "; ")));
+  return makeError(
+      all_timeouts ? Errc::UpstreamTimeout : Errc::UpstreamFailed,
+      fmt::format("every eligible target failed: {}", boost::algorithm::join(parts, "; ")));
 }
 
 /// Statuses after which the next eligible target is tried (PRODUCT.md §1).
-bool isRetryableStatus(unsigned status) { return status >= 500 || status == 429; }
+bool isRetryableStatus(unsigned status) {
+  return status >= 500 || status == 429;
+}
 
 } // namespace
 
@@ -145,8 +148,8 @@ public:
 private:
   static std::optional<auth::Principal> authenticate(const Snapshot& snapshot,
                                                      const Request& request) {
-    return snapshot.keys.authenticate(auth::presentedKey(
-        headerValue(request, "authorization"), headerValue(request, "x-api-key")));
+    return snapshot.keys.authenticate(auth::presentedKey(headerValue(request, "authorization"),
+                                                         headerValue(request, "x-api-key")));
   }
 
   static std::string_view unauthorizedMessage(const Request& request) {
@@ -173,9 +176,8 @@ private:
     return response;
   }
 
-  asio::awaitable<void> chatCompletions(unsigned worker, const Snapshot& snapshot,
-                                        Request& request, ResponseWriter& writer,
-                                        RouteHeaders& route) {
+  asio::awaitable<void> chatCompletions(unsigned worker, const Snapshot& snapshot, Request& request,
+                                        ResponseWriter& writer, RouteHeaders& route) {
     const config::Config& config = *snapshot.config;
     const bool keep_alive = request.keep_alive();
     const unsigned version = request.version();
@@ -185,16 +187,17 @@ private:
 
     const auto principal = authenticate(snapshot, request);
     if (!principal) {
-      co_return co_await fail(makeError(Errc::Unauthorized, std::string(unauthorizedMessage(request))));
+      co_return co_await fail(
+          makeError(Errc::Unauthorized, std::string(unauthorizedMessage(request))));
     }
 
     policy::RequestFacts facts;
     if (const auto declared = headerValue(request, "x-cordon-level"); !declared.empty()) {
       facts.declared = config.findLevel(declared);
       if (!facts.declared) {
-        co_return co_await fail(makeError(
-            Errc::BadRequest, fmt::format("x-cordon-level must be one of: {}",
-                                          boost::algorithm::join(config.levels, ", "))));
+        co_return co_await fail(
+            makeError(Errc::BadRequest, fmt::format("x-cordon-level must be one of: {}",
+                                                    boost::algorithm::join(config.levels, ", "))));
       }
     }
 
@@ -255,10 +258,10 @@ private:
         // The backend refused the request itself (4xx): not a reason to try a wider set, and
         // the client should see why. A rejected credential is cordon's fault, not the client's.
         if (status == 401 || status == 403) {
-          co_return co_await fail(makeError(
-              Errc::UpstreamFailed,
-              fmt::format("backend {} rejected cordon's credentials (status {})", backend.name,
-                          status)));
+          co_return co_await fail(
+              makeError(Errc::UpstreamFailed,
+                        fmt::format("backend {} rejected cordon's credentials (status {})",
+                                    backend.name, status)));
         }
         auto body = co_await answer.readAll(kMaxUpstreamErrorBytes);
         if (!body) {
@@ -270,9 +273,9 @@ private:
         co_return;
       }
 
-      const bool delivered = chat.stream ? co_await relayStream(answer, writer, route)
-                                         : co_await relayWhole(answer, writer, route, version,
-                                                               keep_alive);
+      const bool delivered = chat.stream
+                                 ? co_await relayStream(answer, writer, route)
+                                 : co_await relayWhole(answer, writer, route, version, keep_alive);
       if (delivered || writer.started()) {
         co_return;
       }
@@ -345,10 +348,10 @@ private:
       }
       events.clear();
       if (!parsed || (ended && !done)) {
-        const Error error = parsed ? makeError(Errc::UpstreamFailed,
-                                               fmt::format("backend {} ended the stream early",
-                                                           route.backend))
-                                   : parsed.error();
+        const Error error =
+            parsed ? makeError(Errc::UpstreamFailed,
+                               fmt::format("backend {} ended the stream early", route.backend))
+                   : parsed.error();
         out += "data: ";
         out += protocol::encodeOpenAiError(error.code, error.detail);
         out += "\n\n";
@@ -409,16 +412,24 @@ Gateway::~Gateway() {
   clients_.clear();
 }
 
-void Gateway::start() { server_->start(); }
+void Gateway::start() {
+  server_->start();
+}
 
-std::uint16_t Gateway::port() const noexcept { return server_->port(); }
+std::uint16_t Gateway::port() const noexcept {
+  return server_->port();
+}
 
 void Gateway::reload(config::ConfigConstSharedPtr config) {
   snapshot_.store(std::make_shared<const Snapshot>(std::move(config)), std::memory_order_release);
 }
 
-void Gateway::shutdown(std::chrono::milliseconds grace) { server_->shutdown(grace); }
+void Gateway::shutdown(std::chrono::milliseconds grace) {
+  server_->shutdown(grace);
+}
 
-void Gateway::join() { server_->join(); }
+void Gateway::join() {
+  server_->join();
+}
 
 } // namespace cordon::gateway

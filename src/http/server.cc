@@ -29,7 +29,7 @@ namespace cordon::http {
 namespace {
 
 namespace bhttp = beast::http;
-using tcp = asio::ip::tcp;
+using Tcp = asio::ip::tcp;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 /// SO_REUSEPORT lets every worker own an acceptor on the same port; the kernel spreads
@@ -41,8 +41,8 @@ class ConnectionWriter final : public ResponseWriter {
 public:
   ConnectionWriter(beast::tcp_stream& stream, unsigned version, bool keep_alive,
                    std::chrono::milliseconds write_timeout)
-      : stream_(stream), version_(version), keep_alive_(keep_alive),
-        write_timeout_(write_timeout) {}
+      : stream_(stream), version_(version), keep_alive_(keep_alive), write_timeout_(write_timeout) {
+  }
 
   // ResponseWriter
   asio::awaitable<bool> write(Response response) override {
@@ -104,7 +104,7 @@ public:
 
   void abort() override {
     beast::error_code ignored;
-    stream_.socket().set_option(tcp::socket::linger(true, 0), ignored);
+    stream_.socket().set_option(Tcp::socket::linger(true, 0), ignored);
     stream_.socket().close(ignored);
     ok_ = false;
     started_ = true;
@@ -129,7 +129,8 @@ private:
 /// away, so there is nobody to answer.
 std::optional<std::pair<Errc, std::string_view>> classifyReadError(const beast::error_code& ec) {
   if (ec == bhttp::error::body_limit) {
-    return std::pair{Errc::PayloadTooLarge, std::string_view{"request body exceeds max_body_bytes"}};
+    return std::pair{Errc::PayloadTooLarge,
+                     std::string_view{"request body exceeds max_body_bytes"}};
   }
   if (ec == bhttp::error::header_limit) {
     return std::pair{Errc::HeadersTooLarge, std::string_view{"request head too large"}};
@@ -181,7 +182,7 @@ public:
 
 private:
   struct State {
-    tcp::socket* socket = nullptr;
+    Tcp::socket* socket = nullptr;
     bool armed = false;
     bool fired = false;
     std::uint64_t generation = 0;
@@ -195,7 +196,7 @@ private:
 struct Server::Worker {
   asio::io_context context{1};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_guard;
-  std::optional<tcp::acceptor> acceptor;
+  std::optional<Tcp::acceptor> acceptor;
   std::atomic<std::size_t> in_flight{0};
 };
 
@@ -211,12 +212,18 @@ Server::Server(ServerOptions options, Handler handler, ErrorResponder error_resp
 }
 
 Server::~Server() {
-  if (!threads_.empty()) {
-    shutdown(std::chrono::milliseconds{0});
+  try {
+    if (!threads_.empty()) {
+      shutdown(std::chrono::milliseconds{0});
+    }
+  } catch (const std::exception& error) {
+    spdlog::error("server shutdown failed: {}", error.what());
   }
 }
 
-asio::io_context& Server::workerContext(unsigned worker) { return workers_.at(worker)->context; }
+asio::io_context& Server::workerContext(unsigned worker) {
+  return workers_.at(worker)->context;
+}
 
 std::size_t Server::inFlight() const noexcept {
   std::size_t total = 0;
@@ -248,7 +255,7 @@ asio::awaitable<void> sendError(beast::tcp_stream& stream, const ErrorResponder&
   co_await bhttp::async_write(stream, response, kUseTuple);
 }
 
-asio::awaitable<void> runSession(SessionContext ctx, tcp::socket socket) {
+asio::awaitable<void> runSession(SessionContext ctx, Tcp::socket socket) {
   using Clock = std::chrono::steady_clock;
   beast::tcp_stream stream(std::move(socket));
   ReadDeadline deadline(stream);
@@ -327,11 +334,11 @@ asio::awaitable<void> runSession(SessionContext ctx, tcp::socket socket) {
     }
   }
   beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.socket().shutdown(Tcp::socket::shutdown_send, ignored);
   stream.close();
 }
 
-asio::awaitable<void> acceptLoop(SessionContext ctx, tcp::acceptor& acceptor) {
+asio::awaitable<void> acceptLoop(SessionContext ctx, Tcp::acceptor& acceptor) {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(kUseTuple);
     if (ec) {
@@ -344,7 +351,7 @@ asio::awaitable<void> acceptLoop(SessionContext ctx, tcp::acceptor& acceptor) {
       continue;
     }
     beast::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
+    socket.set_option(Tcp::no_delay(true), ignored);
     asio::co_spawn(acceptor.get_executor(), runSession(ctx, std::move(socket)), asio::detached);
   }
 }
@@ -356,10 +363,10 @@ void Server::start() {
   std::uint16_t port = options_.port;
   draining_.store(false);
   for (auto& worker : workers_) {
-    tcp::endpoint endpoint{address, port};
+    Tcp::endpoint endpoint{address, port};
     auto& acceptor = worker->acceptor.emplace(worker->context);
     acceptor.open(endpoint.protocol());
-    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.set_option(Tcp::acceptor::reuse_address(true));
     acceptor.set_option(ReusePort(true));
     acceptor.bind(endpoint);
     acceptor.listen(asio::socket_base::max_listen_connections);

@@ -57,8 +57,8 @@ public:
 
 /// Handles one request on worker `worker`. Runs on that worker's io_context. Must not throw; an
 /// escaping exception is answered with 500 and logged (without request data).
-using Handler = std::function<asio::awaitable<void>(unsigned worker, Request& request,
-                                                    ResponseWriter& writer)>;
+using Handler =
+    std::function<asio::awaitable<void>(unsigned worker, Request& request, ResponseWriter& writer)>;
 
 /// Builds the response for a request the server refuses before any handler runs (body too large,
 /// malformed HTTP): the front door's own error JSON with httpStatus(code).
@@ -118,6 +118,7 @@ private:
 };
 
 /// Convenience used by handlers: a complete response with a JSON body.
-Response jsonResponse(unsigned status, std::string body, unsigned version = 11, bool keep_alive = true);
+Response jsonResponse(unsigned status, std::string body, unsigned version = 11,
+                      bool keep_alive = true);
 
 } // namespace cordon::http

@@ -13,16 +13,14 @@ LevelIndex raise(LevelIndex level, const std::optional<LevelIndex>& other) {
 }
 
 bool regionAllowed(const config::Tenant& tenant, const std::string& region) {
-  return tenant.residency.empty() ||
-         std::find(tenant.residency.begin(), tenant.residency.end(), region) !=
-             tenant.residency.end();
+  return tenant.residency.empty() || std::find(tenant.residency.begin(), tenant.residency.end(),
+                                               region) != tenant.residency.end();
 }
 
 } // namespace
 
 Decision decide(const config::Config& config, const config::Tenant& tenant,
-                const config::ApiKey* key, const config::Model& model,
-                const RequestFacts& facts) {
+                const config::ApiKey* key, const config::Model& model, const RequestFacts& facts) {
   Decision decision;
   // Declared and floor levels count for both: only detected entities can be pseudonymized away.
   LevelIndex base = raise(0, facts.declared);

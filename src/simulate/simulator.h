@@ -26,9 +26,9 @@ struct Options {
   Mode mode = Mode::Echo;
   std::string fixed_text = "This is a simulated answer.";
   std::chrono::milliseconds token_delay{0}; ///< Between streamed words.
-  unsigned fail_status = 0; ///< Answer this HTTP status (with an OpenAI error body) instead.
-  unsigned fail_every = 0;  ///< With fail_status: only every Nth request fails (N, 2N, ...).
-  bool hang = false;        ///< Read the request, then never answer.
+  unsigned fail_status = 0;      ///< Answer this HTTP status (with an OpenAI error body) instead.
+  unsigned fail_every = 0;       ///< With fail_status: only every Nth request fails (N, 2N, ...).
+  bool hang = false;             ///< Read the request, then never answer.
   bool reset_mid_stream = false; ///< Send part of the answer, then reset the connection.
   unsigned workers = 1;
 };

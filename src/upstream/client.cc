@@ -27,7 +27,7 @@ namespace {
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
+using Tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
@@ -35,7 +35,7 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 /// idle keep-alive connections after a few seconds, and a reused dead one costs a retry.
 constexpr std::chrono::seconds kMaxIdle{20};
 constexpr std::size_t kMaxIdlePerPool = 256;
-constexpr std::size_t kReadChunkBytes = 16 * 1024;
+constexpr std::size_t kReadChunkBytes = std::size_t{16} * 1024;
 
 using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
@@ -48,8 +48,8 @@ bool isStale(const beast::error_code& ec) {
 
 Error failure(const config::Backend& backend, const beast::error_code& ec, std::string_view what) {
   if (ec == beast::error::timeout) {
-    return makeError(Errc::UpstreamTimeout, fmt::format("backend {}: {} timed out", backend.name,
-                                                        what));
+    return makeError(Errc::UpstreamTimeout,
+                     fmt::format("backend {}: {} timed out", backend.name, what));
   }
   return makeError(Errc::UpstreamFailed,
                    fmt::format("backend {}: {} failed ({})", backend.name, what, ec.message()));
@@ -58,7 +58,8 @@ Error failure(const config::Backend& backend, const beast::error_code& ec, std::
 } // namespace
 
 struct Connection {
-  explicit Connection(const asio::any_io_executor& executor) : stream(std::in_place_type<PlainStream>, executor) {}
+  explicit Connection(const asio::any_io_executor& executor)
+      : stream(std::in_place_type<PlainStream>, executor) {}
   Connection(const asio::any_io_executor& executor, ssl::context& tls_context)
       : stream(std::in_place_type<TlsStream>, executor, tls_context) {}
 
@@ -90,8 +91,8 @@ public:
       if (!backend.ca_file.empty()) {
         tls_context_->load_verify_file(backend.ca_file, ec);
         if (ec) {
-          tls_setup_error_ = fmt::format("backend {}: cannot load ca_file ({})", backend.name,
-                                         ec.message());
+          tls_setup_error_ =
+              fmt::format("backend {}: cannot load ca_file ({})", backend.name, ec.message());
         }
       }
       tls_context_->set_verify_mode(ssl::verify_peer);
@@ -126,7 +127,7 @@ public:
       co_return makeError(Errc::UpstreamFailed, tls_setup_error_);
     }
     const auto& endpoint = backend.endpoint;
-    tcp::resolver resolver(executor_);
+    Tcp::resolver resolver(executor_);
     auto [resolve_ec, results] =
         co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port), kUseTuple);
     if (resolve_ec) {
@@ -141,7 +142,7 @@ public:
       co_return failure(backend, connect_ec, "connect");
     }
     beast::error_code ignored;
-    lowest.socket().set_option(tcp::no_delay(true), ignored);
+    lowest.socket().set_option(Tcp::no_delay(true), ignored);
     if (tls_) {
       auto& tls = std::get<TlsStream>(connection->stream);
       // SNI is for host names only (RFC 6066); verification covers names and IP addresses.
@@ -198,7 +199,9 @@ Response::~Response() {
   }
 }
 
-unsigned Response::status() const noexcept { return state_->parser.get().result_int(); }
+unsigned Response::status() const noexcept {
+  return state_->parser.get().result_int();
+}
 
 std::string_view Response::header(std::string_view name) const {
   const auto& fields = state_->parser.get();
@@ -254,9 +257,9 @@ asio::awaitable<Result<std::string>> Response::readAll(std::size_t limit) {
     }
     if (body.size() + piece->size() > limit) {
       state_->failed = true;
-      co_return makeError(Errc::UpstreamFailed,
-                          fmt::format("backend {}: answer larger than {} bytes",
-                                      state_->backend->name, limit));
+      co_return makeError(
+          Errc::UpstreamFailed,
+          fmt::format("backend {}: answer larger than {} bytes", state_->backend->name, limit));
     }
     body.append(*piece);
   }
@@ -290,8 +293,7 @@ asio::awaitable<Result<ResponsePtr>> Client::send(const config::Backend& backend
   Pool& pool = *pool_owner;
   const auto& endpoint = backend.endpoint;
 
-  bhttp::request<bhttp::string_body> request{bhttp::verb::post, endpoint.base_path + spec.path,
-                                             11};
+  bhttp::request<bhttp::string_body> request{bhttp::verb::post, endpoint.base_path + spec.path, 11};
   const bool default_port = endpoint.port == (endpoint.tls ? 443 : 80);
   request.set(bhttp::field::host,
               default_port ? endpoint.host : fmt::format("{}:{}", endpoint.host, endpoint.port));

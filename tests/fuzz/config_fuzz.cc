@@ -16,6 +16,7 @@ std::optional<std::string> noEnv(const char* /*name*/) {
 
 } // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name libFuzzer calls
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
   const std::string_view text(reinterpret_cast<const char*>(data), size);

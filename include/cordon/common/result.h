@@ -15,19 +15,19 @@ namespace cordon {
 /// What went wrong, as a client or operator would classify it. Each value maps to one HTTP status
 /// (see httpStatus()) and one error `type` in the front door's error JSON.
 enum class Errc : std::uint8_t {
-  BadRequest,      ///< 400: the request is malformed or names an unknown level.
-  Unauthorized,    ///< 401: no API key, or a key cordon does not know.
-  PolicyViolation, ///< 403: the trust policy refuses the request; detail names the rule.
-  NotFound,        ///< 404: unknown model or path.
+  BadRequest,       ///< 400: the request is malformed or names an unknown level.
+  Unauthorized,     ///< 401: no API key, or a key cordon does not know.
+  PolicyViolation,  ///< 403: the trust policy refuses the request; detail names the rule.
+  NotFound,         ///< 404: unknown model or path.
   MethodNotAllowed, ///< 405: known path, wrong method.
-  RequestTimeout,  ///< 408: the client sent its request too slowly.
-  PayloadTooLarge, ///< 413: body over max_body_bytes.
-  HeadersTooLarge, ///< 431: request head over the header limit.
-  RateLimited,     ///< 429: a limit was hit.
-  Internal,        ///< 500: a bug; detail is for operators.
-  UpstreamFailed,  ///< 502: every eligible target failed, or answered garbage.
-  Unavailable,     ///< 503: cordon cannot serve right now (e.g. not ready).
-  UpstreamTimeout, ///< 504: every eligible target failed and the last failure was a timeout.
+  RequestTimeout,   ///< 408: the client sent its request too slowly.
+  PayloadTooLarge,  ///< 413: body over max_body_bytes.
+  HeadersTooLarge,  ///< 431: request head over the header limit.
+  RateLimited,      ///< 429: a limit was hit.
+  Internal,         ///< 500: a bug; detail is for operators.
+  UpstreamFailed,   ///< 502: every eligible target failed, or answered garbage.
+  Unavailable,      ///< 503: cordon cannot serve right now (e.g. not ready).
+  UpstreamTimeout,  ///< 504: every eligible target failed and the last failure was a timeout.
 };
 
 /// An error value. `detail` is shown to clients and written to logs, so it must never contain
@@ -39,7 +39,9 @@ struct Error {
 
 template <class T> using Result = boost::system::result<T, Error>;
 
-inline Error makeError(Errc code, std::string detail) { return Error{code, std::move(detail)}; }
+inline Error makeError(Errc code, std::string detail) {
+  return Error{code, std::move(detail)};
+}
 
 /// The HTTP status an Errc is answered with.
 unsigned httpStatus(Errc code) noexcept;

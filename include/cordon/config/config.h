@@ -42,9 +42,9 @@ struct Endpoint {
 /// Upstream timeouts. Config keys: `timeouts: {connect_ms, first_byte_ms, idle_ms}` at the top
 /// level (defaults for every backend) and per backend (overrides).
 struct UpstreamTimeouts {
-  std::chrono::milliseconds connect{5'000};      ///< TCP connect plus TLS handshake.
-  std::chrono::milliseconds first_byte{60'000};  ///< Request sent → response headers received.
-  std::chrono::milliseconds idle{60'000};        ///< Longest silence between two body reads.
+  std::chrono::milliseconds connect{5'000};     ///< TCP connect plus TLS handshake.
+  std::chrono::milliseconds first_byte{60'000}; ///< Request sent → response headers received.
+  std::chrono::milliseconds idle{60'000};       ///< Longest silence between two body reads.
 };
 
 struct Backend {

@@ -40,8 +40,8 @@ struct TargetVerdict {
 };
 
 struct Decision {
-  LevelIndex level = 0;          ///< max(declared, tenant floor, key floor, detected).
-  LevelIndex residual_level = 0; ///< The same with residual_detected in place of detected.
+  LevelIndex level = 0;                ///< max(declared, tenant floor, key floor, detected).
+  LevelIndex residual_level = 0;       ///< The same with residual_detected in place of detected.
   std::vector<TargetVerdict> verdicts; ///< One per model target, preference order.
   std::vector<std::size_t> eligible;   ///< Indices into verdicts, preference order.
   /// Set when the request must be refused (403 policy_violation): the rule, never the data.

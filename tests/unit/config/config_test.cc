@@ -697,6 +697,12 @@ INSTANTIATE_TEST_SUITE_P(
                   "test.yaml:3: ", "tenants.t.residency must not be empty"},
         ErrorCase{"TenantKeysNotList", "tenants:\n  t:\n    keys: {name: a}\n",
                   "test.yaml:3: ", "tenants.t.keys must be a list"},
+        ErrorCase{"AdminKeyNameTwice",
+                  "admin_keys:\n  - {name: a, sha256: \"" + digest_a +
+                      "\"}\n  - {name: a, sha256: \"" + digest_b + "\"}\n",
+                  "test.yaml:3: ", "duplicate admin key name 'a'"},
+        ErrorCase{"AdminKeyMissingName", "admin_keys:\n  - sha256: \"" + digest_a + "\"\n",
+                  "test.yaml:2: ", "admin_keys[0] is missing required key 'name'"},
         ErrorCase{"AdminKeysNotList", "admin_keys: {name: a}\n",
                   "test.yaml:1: ", "admin_keys must be a list"},
         // entities
