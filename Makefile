@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 DEMO_FLAGS ?= --once
 FUZZ_SECONDS ?= 30
 SOURCES = $(shell git ls-files '*.cc' '*.h' 2>/dev/null)
-TIDY_SOURCES = $(shell git ls-files 'src/*.cc' 2>/dev/null)
+TIDY_SOURCES = $(shell git ls-files 'src/*.cc' 'tests/*.cc' ':!tests/fuzz' 2>/dev/null)
 
 .PHONY: all deps build demo test asan-test format format-check tidy fuzz-build fuzz-smoke bench clean
 
