@@ -1,5 +1,6 @@
 #include "cordon/common/sha256.h"
 
+#include <random>
 #include <vector>
 
 #include <openssl/crypto.h>
@@ -64,6 +65,23 @@ std::optional<Sha256Digest> digestFromHex(std::string_view hex) noexcept {
 
 bool constantTimeEqual(const Sha256Digest& a, const Sha256Digest& b) noexcept {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string newRequestId() {
+  thread_local std::mt19937_64 generator = [] {
+    std::array<std::uint32_t, 8> seed{};
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(seed.data()),
+                   static_cast<int>(seed.size() * sizeof(std::uint32_t))) != 1) {
+      std::random_device device;
+      for (auto& word : seed) {
+        word = device();
+      }
+    }
+    std::seed_seq sequence(seed.begin(), seed.end());
+    return std::mt19937_64(sequence);
+  }();
+  std::array<std::uint64_t, 2> bits{generator(), generator()};
+  return bytesToHex(reinterpret_cast<const std::uint8_t*>(bits.data()), sizeof(bits));
 }
 
 std::string randomHex(std::size_t bytes) {

@@ -14,6 +14,7 @@
 #include "cordon/protocol/openai.h"
 #include "cordon/protocol/sse.h"
 #include "gateway/gateway.h"
+#include "http/deadline.h"
 #include "simulate/simulator.h"
 #include "upstream/client.h"
 
@@ -199,7 +200,8 @@ int run(const Options& options, const std::function<void()>& wait_for_stop) {
   target.endpoint.base_path = "/v1";
 
   asio::io_context context;
-  upstream::Client client(context.get_executor());
+  http::DeadlineWheel deadlines(context.get_executor());
+  upstream::Client client(context.get_executor(), deadlines);
   std::vector<Outcome> outcomes(steps.size());
   asio::co_spawn(
       context,

@@ -13,6 +13,7 @@
 #include "cordon/policy/decision.h"
 #include "cordon/protocol/openai.h"
 #include "cordon/protocol/sse.h"
+#include "http/deadline.h"
 #include "http/server.h"
 #include "upstream/client.h"
 
@@ -105,7 +106,7 @@ public:
   asio::awaitable<void> handle(unsigned worker, Request& request, ResponseWriter& writer) {
     const auto snapshot = gateway_.snapshot_.load(std::memory_order_acquire);
     RouteHeaders route;
-    route.request_id = randomHex(16);
+    route.request_id = newRequestId();
     const std::string_view path = pathOf(request);
     const bool keep_alive = request.keep_alive();
     const unsigned version = request.version();
@@ -396,12 +397,12 @@ Gateway::Gateway(config::ConfigConstSharedPtr config) {
       },
       [](Errc code, std::string_view detail) {
         RouteHeaders route;
-        route.request_id = randomHex(16);
+        route.request_id = newRequestId();
         return errorResponse(code, detail, route, 11, false);
       });
   for (unsigned i = 0; i < server_->workers(); ++i) {
-    clients_.push_back(
-        std::make_unique<upstream::Client>(server_->workerContext(i).get_executor()));
+    clients_.push_back(std::make_unique<upstream::Client>(server_->workerContext(i).get_executor(),
+                                                          server_->workerDeadlines(i)));
   }
 }
 

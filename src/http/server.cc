@@ -15,7 +15,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
@@ -24,6 +23,8 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
+
+#include "http/deadline.h"
 
 namespace cordon::http {
 namespace {
@@ -39,10 +40,10 @@ using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>
 /// Writes one request's answer to the connection. Lives on the session's coroutine frame.
 class ConnectionWriter final : public ResponseWriter {
 public:
-  ConnectionWriter(beast::tcp_stream& stream, unsigned version, bool keep_alive,
+  ConnectionWriter(Tcp::socket& socket, Deadline& deadline, unsigned version, bool keep_alive,
                    std::chrono::milliseconds write_timeout)
-      : stream_(stream), version_(version), keep_alive_(keep_alive), write_timeout_(write_timeout) {
-  }
+      : socket_(socket), deadline_(deadline), version_(version), keep_alive_(keep_alive),
+        write_timeout_(write_timeout) {}
 
   // ResponseWriter
   asio::awaitable<bool> write(Response response) override {
@@ -54,9 +55,9 @@ public:
     keep_alive_ = keep_alive_ && response.keep_alive();
     response.keep_alive(keep_alive_);
     response.prepare_payload();
-    stream_.expires_after(write_timeout_);
-    auto [ec, written] = co_await bhttp::async_write(stream_, response, kUseTuple);
-    ok_ = !ec;
+    deadline_.arm(write_timeout_);
+    auto [ec, written] = co_await bhttp::async_write(socket_, response, kUseTuple);
+    ok_ = !deadline_.disarm() && !ec;
     complete_ = ok_;
     co_return ok_;
   }
@@ -71,9 +72,9 @@ public:
     response.keep_alive(keep_alive_);
     response.chunked(true);
     bhttp::response_serializer<bhttp::empty_body> serializer{response};
-    stream_.expires_after(write_timeout_);
-    auto [ec, written] = co_await bhttp::async_write_header(stream_, serializer, kUseTuple);
-    ok_ = !ec;
+    deadline_.arm(write_timeout_);
+    auto [ec, written] = co_await bhttp::async_write_header(socket_, serializer, kUseTuple);
+    ok_ = !deadline_.disarm() && !ec;
     co_return ok_;
   }
 
@@ -84,10 +85,10 @@ public:
     if (data.empty()) {
       co_return true;
     }
-    stream_.expires_after(write_timeout_);
+    deadline_.arm(write_timeout_);
     auto [ec, written] = co_await asio::async_write(
-        stream_, bhttp::make_chunk(asio::const_buffer(data.data(), data.size())), kUseTuple);
-    ok_ = !ec;
+        socket_, bhttp::make_chunk(asio::const_buffer(data.data(), data.size())), kUseTuple);
+    ok_ = !deadline_.disarm() && !ec;
     co_return ok_;
   }
 
@@ -95,17 +96,17 @@ public:
     if (!ok_ || complete_) {
       co_return false;
     }
-    stream_.expires_after(write_timeout_);
-    auto [ec, written] = co_await asio::async_write(stream_, bhttp::make_chunk_last(), kUseTuple);
-    ok_ = !ec;
+    deadline_.arm(write_timeout_);
+    auto [ec, written] = co_await asio::async_write(socket_, bhttp::make_chunk_last(), kUseTuple);
+    ok_ = !deadline_.disarm() && !ec;
     complete_ = ok_;
     co_return ok_;
   }
 
   void abort() override {
     beast::error_code ignored;
-    stream_.socket().set_option(Tcp::socket::linger(true, 0), ignored);
-    stream_.socket().close(ignored);
+    socket_.set_option(Tcp::socket::linger(true, 0), ignored);
+    socket_.close(ignored);
     ok_ = false;
     started_ = true;
   }
@@ -116,7 +117,8 @@ public:
   bool reusable() const noexcept { return ok_ && complete_ && keep_alive_; }
 
 private:
-  beast::tcp_stream& stream_;
+  Tcp::socket& socket_;
+  Deadline& deadline_;
   unsigned version_;
   bool keep_alive_;
   std::chrono::milliseconds write_timeout_;
@@ -146,55 +148,11 @@ std::optional<std::pair<Errc, std::string_view>> classifyReadError(const beast::
   return std::pair{Errc::BadRequest, std::string_view{"malformed HTTP request"}};
 }
 
-/// A read deadline that, unlike beast::tcp_stream's own timeout, cancels the read without closing
-/// the socket, so a slow client can still be told 408. Single-threaded like its connection: the
-/// generation check makes a timer completion that raced with disarm() harmless.
-class ReadDeadline {
-public:
-  explicit ReadDeadline(beast::tcp_stream& stream)
-      : timer_(stream.get_executor()), state_(std::make_shared<State>()) {
-    state_->socket = &stream.socket();
-  }
-  ~ReadDeadline() { state_->armed = false; }
-  ReadDeadline(const ReadDeadline&) = delete;
-  ReadDeadline& operator=(const ReadDeadline&) = delete;
-
-  void arm(std::chrono::steady_clock::time_point at) {
-    state_->armed = true;
-    state_->fired = false;
-    const std::uint64_t generation = ++state_->generation;
-    timer_.expires_at(at);
-    timer_.async_wait([state = state_, generation](const beast::error_code& ec) {
-      if (!ec && state->armed && state->generation == generation) {
-        state->fired = true;
-        beast::error_code ignored;
-        state->socket->cancel(ignored);
-      }
-    });
-  }
-
-  /// Stops the deadline; true when it had fired (the read was cancelled by it).
-  bool disarm() {
-    state_->armed = false;
-    timer_.cancel();
-    return state_->fired;
-  }
-
-private:
-  struct State {
-    Tcp::socket* socket = nullptr;
-    bool armed = false;
-    bool fired = false;
-    std::uint64_t generation = 0;
-  };
-  asio::steady_timer timer_;
-  std::shared_ptr<State> state_;
-};
-
 } // namespace
 
 struct Server::Worker {
   asio::io_context context{1};
+  DeadlineWheel deadlines{context.get_executor()};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_guard;
   std::optional<Tcp::acceptor> acceptor;
   std::atomic<std::size_t> in_flight{0};
@@ -225,6 +183,10 @@ asio::io_context& Server::workerContext(unsigned worker) {
   return workers_.at(worker)->context;
 }
 
+DeadlineWheel& Server::workerDeadlines(unsigned worker) {
+  return workers_.at(worker)->deadlines;
+}
+
 std::size_t Server::inFlight() const noexcept {
   std::size_t total = 0;
   for (const auto& worker : workers_) {
@@ -240,25 +202,26 @@ struct SessionContext {
   const Handler& handler;
   const ErrorResponder& error_responder;
   std::atomic<std::size_t>& in_flight;
+  DeadlineWheel& deadlines;
   const std::atomic<bool>& draining;
   unsigned worker;
 };
 
-asio::awaitable<void> sendError(beast::tcp_stream& stream, const ErrorResponder& responder,
-                                Errc code, std::string_view detail, unsigned version,
-                                std::chrono::milliseconds timeout) {
+asio::awaitable<void> sendError(Tcp::socket& socket, Deadline& deadline,
+                                const ErrorResponder& responder, Errc code, std::string_view detail,
+                                unsigned version, std::chrono::milliseconds timeout) {
   Response response = responder(code, detail);
   response.version(version == 10 ? 10 : 11);
   response.keep_alive(false);
   response.prepare_payload();
-  stream.expires_after(timeout);
-  co_await bhttp::async_write(stream, response, kUseTuple);
+  deadline.arm(timeout);
+  co_await bhttp::async_write(socket, response, kUseTuple);
+  deadline.disarm();
 }
 
 asio::awaitable<void> runSession(SessionContext ctx, Tcp::socket socket) {
   using Clock = std::chrono::steady_clock;
-  beast::tcp_stream stream(std::move(socket));
-  ReadDeadline deadline(stream);
+  Deadline deadline(ctx.deadlines, socket);
   beast::flat_buffer buffer;
   bool first_request = true;
   const auto connected_at = Clock::now();
@@ -266,10 +229,9 @@ asio::awaitable<void> runSession(SessionContext ctx, Tcp::socket socket) {
     // Phase 1: wait for the first byte of the next request. An idle keep-alive connection gets
     // keep_alive_timeout and is closed silently when it expires; nobody is waiting for an answer.
     if (buffer.size() == 0) {
-      stream.expires_after(first_request ? ctx.options.header_timeout
-                                         : ctx.options.keep_alive_timeout);
-      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kUseTuple);
-      if (ec) {
+      deadline.arm(first_request ? ctx.options.header_timeout : ctx.options.keep_alive_timeout);
+      auto [ec, n] = co_await socket.async_read_some(buffer.prepare(4096), kUseTuple);
+      if (deadline.disarm() || ec) {
         break;
       }
       buffer.commit(n);
@@ -279,15 +241,16 @@ asio::awaitable<void> runSession(SessionContext ctx, Tcp::socket socket) {
     const auto head_deadline =
         (first_request ? connected_at : Clock::now()) + ctx.options.header_timeout;
     first_request = false;
-    stream.expires_never();
 
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(ctx.options.max_header_bytes));
     parser.body_limit(ctx.options.max_body_bytes);
 
-    deadline.arm(head_deadline);
+    // A deadline cancels the read but leaves the socket open, so a slow client can still be told
+    // 408 (beast::tcp_stream's own timeout would close it first).
+    deadline.armAt(head_deadline);
     auto [read_ec, header_bytes] =
-        co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
+        co_await bhttp::async_read_header(socket, buffer, parser, kUseTuple);
     if (deadline.disarm()) {
       read_ec = beast::error::timeout;
     }
@@ -295,26 +258,27 @@ asio::awaitable<void> runSession(SessionContext ctx, Tcp::socket socket) {
       const auto& head = parser.get();
       if (beast::iequals(head[bhttp::field::expect], "100-continue")) {
         bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, head.version()};
-        stream.expires_after(ctx.options.body_timeout);
-        co_await bhttp::async_write(stream, go_on, kUseTuple);
-        stream.expires_never();
+        deadline.arm(ctx.options.body_timeout);
+        co_await bhttp::async_write(socket, go_on, kUseTuple);
+        deadline.disarm();
       }
-      deadline.arm(Clock::now() + ctx.options.body_timeout);
-      auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
+      deadline.arm(ctx.options.body_timeout);
+      auto [body_ec, body_bytes] = co_await bhttp::async_read(socket, buffer, parser, kUseTuple);
       read_ec = deadline.disarm() ? beast::error::timeout : body_ec;
     }
     if (read_ec) {
       if (auto answer = classifyReadError(read_ec)) {
         const unsigned version = parser.is_header_done() ? parser.get().version() : 11;
-        co_await sendError(stream, ctx.error_responder, answer->first, answer->second, version,
-                           ctx.options.body_timeout);
+        co_await sendError(socket, deadline, ctx.error_responder, answer->first, answer->second,
+                           version, ctx.options.body_timeout);
       }
       break;
     }
 
     Request request = parser.release();
     const bool keep_alive = request.keep_alive() && !ctx.draining.load(std::memory_order_relaxed);
-    ConnectionWriter writer(stream, request.version(), keep_alive, ctx.options.body_timeout);
+    ConnectionWriter writer(socket, deadline, request.version(), keep_alive,
+                            ctx.options.body_timeout);
     ctx.in_flight.fetch_add(1, std::memory_order_relaxed);
     try {
       co_await ctx.handler(ctx.worker, request, writer);
@@ -334,8 +298,8 @@ asio::awaitable<void> runSession(SessionContext ctx, Tcp::socket socket) {
     }
   }
   beast::error_code ignored;
-  stream.socket().shutdown(Tcp::socket::shutdown_send, ignored);
-  stream.close();
+  socket.shutdown(Tcp::socket::shutdown_send, ignored);
+  socket.close(ignored);
 }
 
 asio::awaitable<void> acceptLoop(SessionContext ctx, Tcp::acceptor& acceptor) {
@@ -376,7 +340,8 @@ void Server::start() {
   for (unsigned i = 0; i < workers_.size(); ++i) {
     Worker& worker = *workers_[i];
     worker.work_guard.emplace(worker.context.get_executor());
-    SessionContext ctx{options_, handler_, error_responder_, worker.in_flight, draining_, i};
+    SessionContext ctx{options_,  handler_, error_responder_, worker.in_flight, worker.deadlines,
+                       draining_, i};
     asio::co_spawn(worker.context, acceptLoop(ctx, *worker.acceptor), asio::detached);
     threads_.emplace_back([&worker] { worker.context.run(); });
   }

@@ -24,6 +24,8 @@
 
 namespace cordon::http {
 
+class DeadlineWheel;
+
 namespace beast = boost::beast;
 namespace asio = boost::asio;
 
@@ -104,6 +106,8 @@ public:
 
   /// The io_context of one worker (for per-worker resources built by the caller).
   asio::io_context& workerContext(unsigned worker);
+  /// The deadlines of one worker, for sockets the caller opens on that worker.
+  DeadlineWheel& workerDeadlines(unsigned worker);
   unsigned workers() const noexcept { return options_.workers; }
 
 private:

@@ -6,12 +6,12 @@
 #include <variant>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -20,6 +20,8 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <fmt/format.h>
+
+#include "http/deadline.h"
 
 namespace cordon::upstream {
 namespace {
@@ -37,8 +39,8 @@ constexpr std::chrono::seconds kMaxIdle{20};
 constexpr std::size_t kMaxIdlePerPool = 256;
 constexpr std::size_t kReadChunkBytes = std::size_t{16} * 1024;
 
-using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using PlainStream = Tcp::socket;
+using TlsStream = beast::ssl_stream<Tcp::socket>;
 
 bool isStale(const beast::error_code& ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
@@ -58,32 +60,40 @@ Error failure(const config::Backend& backend, const beast::error_code& ec, std::
 } // namespace
 
 struct Connection {
-  explicit Connection(const asio::any_io_executor& executor)
-      : stream(std::in_place_type<PlainStream>, executor) {}
-  Connection(const asio::any_io_executor& executor, ssl::context& tls_context)
-      : stream(std::in_place_type<TlsStream>, executor, tls_context) {}
+  Connection(const asio::any_io_executor& executor, http::DeadlineWheel& wheel)
+      : stream(std::in_place_type<PlainStream>, executor), deadline(wheel, lowest()) {}
+  Connection(const asio::any_io_executor& executor, ssl::context& tls_context,
+             http::DeadlineWheel& wheel)
+      : stream(std::in_place_type<TlsStream>, executor, tls_context), deadline(wheel, lowest()) {}
 
   std::variant<PlainStream, TlsStream> stream;
   beast::flat_buffer buffer;
+  http::Deadline deadline;
   Clock::time_point idle_since{};
 
   template <class Visitor> decltype(auto) visit(Visitor&& visitor) {
     return std::visit(std::forward<Visitor>(visitor), stream);
   }
-  beast::tcp_stream& lowest() {
-    return visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); });
+  Tcp::socket& lowest() {
+    return visit([](auto& s) -> Tcp::socket& { return beast::get_lowest_layer(s); });
+  }
+  /// Stops the deadline; an operation that failed while it had fired is reported as a timeout.
+  void settle(beast::error_code& ec) {
+    if (deadline.disarm()) {
+      ec = beast::error::timeout;
+    }
   }
   void close() {
     beast::error_code ignored;
-    lowest().socket().close(ignored);
+    lowest().close(ignored);
   }
 };
 
 /// Idle keep-alive connections to one backend, owned by one worker.
 class Pool {
 public:
-  Pool(asio::any_io_executor executor, const config::Backend& backend)
-      : executor_(std::move(executor)), tls_(backend.endpoint.tls) {
+  Pool(asio::any_io_executor executor, http::DeadlineWheel& wheel, const config::Backend& backend)
+      : executor_(std::move(executor)), wheel_(wheel), tls_(backend.endpoint.tls) {
     if (tls_) {
       tls_context_.emplace(ssl::context::tls_client);
       beast::error_code ec;
@@ -133,16 +143,17 @@ public:
     if (resolve_ec) {
       co_return failure(backend, resolve_ec, "name resolution");
     }
-    auto connection = tls_ ? std::make_unique<Connection>(executor_, *tls_context_)
-                           : std::make_unique<Connection>(executor_);
+    auto connection = tls_ ? std::make_unique<Connection>(executor_, *tls_context_, wheel_)
+                           : std::make_unique<Connection>(executor_, wheel_);
     auto& lowest = connection->lowest();
-    lowest.expires_after(backend.timeouts.connect);
-    auto [connect_ec, connected] = co_await lowest.async_connect(results, kUseTuple);
+    connection->deadline.arm(backend.timeouts.connect);
+    auto [connect_ec, connected] = co_await asio::async_connect(lowest, results, kUseTuple);
+    connection->settle(connect_ec);
     if (connect_ec) {
       co_return failure(backend, connect_ec, "connect");
     }
     beast::error_code ignored;
-    lowest.socket().set_option(Tcp::no_delay(true), ignored);
+    lowest.set_option(Tcp::no_delay(true), ignored);
     if (tls_) {
       auto& tls = std::get<TlsStream>(connection->stream);
       // SNI is for host names only (RFC 6066); verification covers names and IP addresses.
@@ -153,8 +164,9 @@ public:
                             fmt::format("backend {}: cannot set TLS server name", backend.name));
       }
       tls.set_verify_callback(ssl::host_name_verification(endpoint.host));
-      lowest.expires_after(backend.timeouts.connect);
+      connection->deadline.arm(backend.timeouts.connect);
       auto [handshake_ec] = co_await tls.async_handshake(ssl::stream_base::client, kUseTuple);
+      connection->settle(handshake_ec);
       if (handshake_ec) {
         co_return failure(backend, handshake_ec, "TLS handshake");
       }
@@ -164,6 +176,7 @@ public:
 
 private:
   asio::any_io_executor executor_;
+  http::DeadlineWheel& wheel_;
   bool tls_;
   std::optional<ssl::context> tls_context_;
   std::string tls_setup_error_;
@@ -222,10 +235,11 @@ asio::awaitable<Result<std::string_view>> Response::read() {
     auto& body = state.parser.get().body();
     body.data = state.chunk.data();
     body.size = state.chunk.size();
-    state.connection->lowest().expires_after(state.backend->timeouts.idle);
+    state.connection->deadline.arm(state.backend->timeouts.idle);
     auto [ec, bytes] = co_await state.connection->visit([&](auto& stream) {
       return bhttp::async_read_some(stream, state.connection->buffer, state.parser, kUseTuple);
     });
+    state.connection->settle(ec);
     if (ec == bhttp::error::need_buffer) {
       ec = {};
     }
@@ -265,7 +279,8 @@ asio::awaitable<Result<std::string>> Response::readAll(std::size_t limit) {
   }
 }
 
-Client::Client(asio::any_io_executor executor) : executor_(std::move(executor)) {}
+Client::Client(asio::any_io_executor executor, http::DeadlineWheel& deadlines)
+    : executor_(std::move(executor)), deadlines_(deadlines) {}
 Client::~Client() = default;
 
 std::shared_ptr<Pool> Client::poolFor(const config::Backend& backend) {
@@ -274,7 +289,8 @@ std::shared_ptr<Pool> Client::poolFor(const config::Backend& backend) {
   std::string key = fmt::format("{}\n{}\n{}", backend.name, backend.url, backend.ca_file);
   auto found = pools_.find(key);
   if (found == pools_.end()) {
-    found = pools_.emplace(std::move(key), std::make_shared<Pool>(executor_, backend)).first;
+    found = pools_.emplace(std::move(key), std::make_shared<Pool>(executor_, deadlines_, backend))
+                .first;
   }
   return found->second;
 }
@@ -325,17 +341,18 @@ asio::awaitable<Result<ResponsePtr>> Client::send(const config::Backend& backend
     state->backend = &backend;
     state->parser.body_limit(boost::none);
 
-    connection->lowest().expires_after(backend.timeouts.first_byte);
+    // One deadline covers sending the request and receiving the answer's head.
+    connection->deadline.arm(backend.timeouts.first_byte);
     auto [write_ec, written] = co_await connection->visit(
         [&](auto& stream) { return bhttp::async_write(stream, request, kUseTuple); });
     beast::error_code ec = write_ec;
     if (!ec) {
-      connection->lowest().expires_after(backend.timeouts.first_byte);
       auto [read_ec, read] = co_await connection->visit([&](auto& stream) {
         return bhttp::async_read_header(stream, connection->buffer, state->parser, kUseTuple);
       });
       ec = read_ec;
     }
+    connection->settle(ec);
     if (ec) {
       connection->close();
       if (reused && isStale(ec)) {

@@ -17,6 +17,10 @@
 #include "cordon/common/result.h"
 #include "cordon/config/config.h"
 
+namespace cordon::http {
+class DeadlineWheel;
+}
+
 namespace cordon::upstream {
 
 namespace asio = boost::asio;
@@ -63,7 +67,9 @@ using ResponsePtr = std::unique_ptr<Response>;
 
 class Client {
 public:
-  explicit Client(asio::any_io_executor executor);
+  /// `deadlines` must belong to the worker whose executor this is; it enforces the backends'
+  /// timeouts without a timer per operation.
+  Client(asio::any_io_executor executor, http::DeadlineWheel& deadlines);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -80,6 +86,7 @@ public:
 private:
   std::shared_ptr<Pool> poolFor(const config::Backend& backend);
   asio::any_io_executor executor_;
+  http::DeadlineWheel& deadlines_;
   std::map<std::string, std::shared_ptr<Pool>, std::less<>> pools_;
 };
 

@@ -41,5 +41,13 @@ TEST(RandomHex, LengthAndVariety) {
   EXPECT_NE(first, second);
 }
 
+TEST(RequestId, ThirtyTwoHexDigitsAndDistinct) {
+  const auto first = newRequestId();
+  const auto second = newRequestId();
+  EXPECT_EQ(first.size(), 32U);
+  EXPECT_EQ(first.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_NE(first, second);
+}
+
 } // namespace
 } // namespace cordon

@@ -19,6 +19,7 @@
 #include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
 
+#include "http/deadline.h"
 #include "upstream/client.h"
 
 namespace cordon::upstream {
@@ -130,7 +131,8 @@ config::Backend tlsBackend(std::uint16_t port, std::string ca_file) {
 /// Sends one request and returns the body or the error.
 Result<std::string> fetch(const config::Backend& backend) {
   asio::io_context context;
-  Client client(context.get_executor());
+  http::DeadlineWheel deadlines(context.get_executor());
+  Client client(context.get_executor(), deadlines);
   std::optional<Result<std::string>> outcome;
   asio::co_spawn(
       context,
