@@ -40,13 +40,15 @@ tidy: deps
 	run-clang-tidy -quiet -p build/release -j $(JOBS) $(TIDY_SOURCES) >build/tidy.log 2>&1 \
 	  || { grep -E 'warning:|error:' build/tidy.log | sort -u | head -50; exit 1; }
 
+FUZZERS = config_fuzz openai_request_fuzz sse_fuzz
+
 fuzz-build: deps
 	cmake --preset fuzz >/dev/null
-	cmake --build --preset fuzz -j $(JOBS)
+	cmake --build --preset fuzz -j $(JOBS) --target $(FUZZERS)
 
 # Each fuzzer runs FUZZ_SECONDS from its seed corpus; a crash fails the target.
 fuzz-smoke: fuzz-build
-	@for target in config_fuzz openai_request_fuzz sse_fuzz; do \
+	@for target in $(FUZZERS); do \
 	  echo "fuzz: $$target for $(FUZZ_SECONDS)s"; \
 	  mkdir -p build/fuzz/corpus/$$target; \
 	  ./build/fuzz/tests/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \

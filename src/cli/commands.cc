@@ -10,6 +10,7 @@
 #include "cordon/common/sha256.h"
 #include "cordon/policy/decision.h"
 #include "cordon/protocol/openai.h"
+#include "gateway/gateway.h"
 
 namespace cordon::cli {
 namespace {
@@ -74,10 +75,11 @@ void printCheck(const config::Config& config, std::ostream& out) {
       }
     }
   }
-  for (const auto& missing : config.missing_secrets) {
-    fmt::print(out, "\nwarning: {} (serve refuses to start until it is set)", missing);
+  const auto problems = gateway::servingProblems(config);
+  for (const auto& problem : problems) {
+    fmt::print(out, "\nwarning: {} (serve refuses this config until it is fixed)", problem);
   }
-  if (!config.missing_secrets.empty()) {
+  if (!problems.empty()) {
     fmt::print(out, "\n");
   }
 }

@@ -63,9 +63,6 @@ int serve(const std::string& config_path) {
     }
     try {
       auto fresh = cordon::config::loadConfigFile(config_path);
-      if (!fresh->missing_secrets.empty()) {
-        throw cordon::config::ConfigError(fresh->missing_secrets.front());
-      }
       if (fresh->server.listen_host != config->server.listen_host ||
           fresh->server.listen_port != config->server.listen_port) {
         spdlog::warn("reload: listen address changes need a restart; keeping the old listener");

@@ -374,10 +374,32 @@ private:
   Gateway& gateway_;
 };
 
-Gateway::Gateway(config::ConfigConstSharedPtr config) {
-  if (!config->missing_secrets.empty()) {
-    throw std::invalid_argument(boost::algorithm::join(config->missing_secrets, "; "));
+std::vector<std::string> servingProblems(const config::Config& config) {
+  std::vector<std::string> problems = config.missing_secrets;
+  for (const auto& backend : config.backends) {
+    if (backend.protocol != config::Protocol::OpenAi) {
+      problems.push_back(
+          fmt::format("backend {}: protocol anthropic is not supported by this build yet (use an "
+                      "OpenAI-compatible endpoint)",
+                      backend.name));
+    }
   }
+  return problems;
+}
+
+namespace {
+
+void requireServable(const config::Config& config) {
+  const auto problems = servingProblems(config);
+  if (!problems.empty()) {
+    throw std::invalid_argument(boost::algorithm::join(problems, "; "));
+  }
+}
+
+} // namespace
+
+Gateway::Gateway(config::ConfigConstSharedPtr config) {
+  requireServable(*config);
   const config::ServerSettings settings = config->server;
   snapshot_.store(std::make_shared<const Snapshot>(std::move(config)));
   handler_ = std::make_unique<Handler>(*this);
@@ -422,6 +444,7 @@ std::uint16_t Gateway::port() const noexcept {
 }
 
 void Gateway::reload(config::ConfigConstSharedPtr config) {
+  requireServable(*config);
   snapshot_.store(std::make_shared<const Snapshot>(std::move(config)), std::memory_order_release);
 }
 

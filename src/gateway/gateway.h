@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "cordon/auth/key_store.h"
@@ -31,10 +32,15 @@ struct Snapshot {
   auth::KeyStore keys;
 };
 
+/// Why this build cannot serve `config` as written, one line per problem (an upstream secret that
+/// is not set, a backend protocol this build does not speak yet); empty when it can. cordon
+/// refuses to start, and to reload, rather than serve a config it would only half honour.
+std::vector<std::string> servingProblems(const config::Config& config);
+
 class Gateway {
 public:
-  /// Throws std::invalid_argument when the config cannot be served (e.g. a missing upstream
-  /// secret); start-up code, caught in main.
+  /// Throws std::invalid_argument when servingProblems() finds any; start-up code, caught in
+  /// main.
   explicit Gateway(config::ConfigConstSharedPtr config);
   ~Gateway();
   Gateway(const Gateway&) = delete;
@@ -45,7 +51,8 @@ public:
   std::uint16_t port() const noexcept;
 
   /// Replaces the config for new requests; requests in flight keep theirs. Listener settings
-  /// (address, workers) are not changed by a reload.
+  /// (address, workers) are not changed by a reload. Throws std::invalid_argument, keeping the
+  /// current config, when servingProblems() finds any.
   void reload(config::ConfigConstSharedPtr config);
 
   /// Stops accepting, lets requests in flight finish for up to `grace`, then stops.

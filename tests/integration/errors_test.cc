@@ -259,6 +259,18 @@ TEST_F(ConfigErrorsTest, UnknownLevelIsRefused) {
   expectRefused(yaml, "ultra");
 }
 
+TEST_F(ConfigErrorsTest, MissingUpstreamSecretIsRefused) {
+  expectRefused(config(backend("local", "onprem", 9, "api_key_env: CORDON_TEST_UNSET_SECRET"),
+                       "  assistant: { targets: [local:llama] }\n"),
+                "CORDON_TEST_UNSET_SECRET");
+}
+
+TEST_F(ConfigErrorsTest, BackendProtocolThisBuildCannotSpeakIsRefused) {
+  std::string yaml = good();
+  yaml.replace(yaml.find("protocol: openai"), 16, "protocol: anthropic");
+  expectRefused(yaml, "protocol anthropic is not supported");
+}
+
 TEST_F(ConfigErrorsTest, MissingFileIsRefused) {
   Process serve({cordonBinary(), "serve", "-c", dir.path() + "/does-not-exist.yaml"});
   const auto code = serve.waitExit(10s);
