@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
@@ -116,6 +117,8 @@ int run(int argc, char** argv) {
   CLI::App app{"cordon: an LLM gateway that routes every request to a trust boundary allowed "
                "to see it"};
   app.require_subcommand(1);
+  // Logs go to stderr: stdout carries command output (and the `listening on` line scripts read).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("cordon"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
 
   std::string config_path = "cordon.yaml";

@@ -12,8 +12,9 @@ void Deadline::armAt(Clock::time_point at) {
   }
 }
 
-DeadlineWheel::DeadlineWheel(boost::asio::any_io_executor executor, std::chrono::milliseconds tick)
-    : timer_(std::move(executor)), tick_(tick), self_(std::make_shared<DeadlineWheel*>(this)) {}
+DeadlineWheel::DeadlineWheel(const boost::asio::any_io_executor& executor,
+                             std::chrono::milliseconds tick)
+    : timer_(executor), tick_(tick), self_(std::make_shared<DeadlineWheel*>(this)) {}
 
 DeadlineWheel::~DeadlineWheel() {
   *self_ = nullptr;

@@ -51,7 +51,7 @@ private:
 
 class DeadlineWheel {
 public:
-  explicit DeadlineWheel(boost::asio::any_io_executor executor,
+  explicit DeadlineWheel(const boost::asio::any_io_executor& executor,
                          std::chrono::milliseconds tick = std::chrono::milliseconds{25});
   ~DeadlineWheel();
   DeadlineWheel(const DeadlineWheel&) = delete;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -1144,50 +1145,98 @@ std::string encodeOpenAiChatRequest(const ChatRequest& request, std::string_view
   return out;
 }
 
-Result<ChatResponse> decodeOpenAiChatResponse(std::string_view body) {
+namespace {
+
+/// What a chat.completion and a chat.completion.chunk share: the envelope (id, created, model),
+/// the `choices` array with each choice's index and finish_reason, and `usage`. `Answer` is
+/// ChatResponse or ChatChunk; `decode_choice` fills the part that differs (message or delta).
+template <class Answer, class DecodeChoice>
+Result<Answer> decodeAnswer(std::string_view text, const Context& ctx, std::string_view kind,
+                            DecodeChoice&& decode_choice) {
   std::array<unsigned char, kParseBufferBytes> buffer;
   json::monotonic_resource resource(buffer.data(), buffer.size());
   ParseStatus status = ParseStatus::Invalid;
-  const json::value root = parseJson(body, &resource, status);
+  const json::value root = parseJson(text, &resource, status);
   if (status != ParseStatus::Ok) {
-    return makeError(Errc::UpstreamFailed, "upstream answer is not valid JSON");
+    return makeError(Errc::UpstreamFailed, std::string(kind) + " is not valid JSON");
   }
   const auto* object = root.if_object();
   const json::value* choices = object != nullptr ? member(*object, "choices") : nullptr;
   if (choices == nullptr || !choices->is_array()) {
-    return makeError(Errc::UpstreamFailed, "upstream answer is not a chat.completion object");
+    constexpr std::string_view kObject = std::is_same_v<Answer, ChatChunk>
+                                             ? " is not a chat.completion.chunk object"
+                                             : " is not a chat.completion object";
+    return makeError(Errc::UpstreamFailed, std::string(kind).append(kObject));
   }
   const json::array& choice_array = choices->get_array();
-  ChatResponse response;
-  decodeEnvelope(*object, response.id, response.model, response.created);
-  response.choices.resize(choice_array.size());
+  Answer answer;
+  decodeEnvelope(*object, answer.id, answer.model, answer.created);
+  answer.choices.resize(choice_array.size());
   const Path choices_path{nullptr, "choices"};
   for (std::size_t i = 0; i < choice_array.size(); ++i) {
     const Path choice_path{&choices_path, {}, i};
-    Choice& choice = response.choices[i];
+    auto& choice = answer.choices[i];
     const auto* choice_object = choice_array[i].if_object();
     if (choice_object == nullptr) {
-      return fieldError(kResponseContext, choice_path, " must be an object");
+      return fieldError(ctx, choice_path, " must be an object");
     }
     choice.index = static_cast<std::int64_t>(i);
     if (const json::value* index = member(*choice_object, "index")) {
       choice.index = toInt64(*index, true).value_or(choice.index);
     }
-    choice.message.role = Role::Assistant;
-    choice.message.content_is_string = false;
-    if (const json::value* message = member(*choice_object, "message")) {
-      auto decoded =
-          decodeMessage(kResponseContext, Path{&choice_path, "message"}, *message, choice.message);
-      if (!decoded) {
-        return decoded.error();
-      }
+    if (auto decoded = decode_choice(choice_path, *choice_object, choice); !decoded) {
+      return decoded.error();
     }
     choice.finish_reason = decodeFinishReason(*choice_object);
   }
-  response.usage = decodeUsage(*object);
-  if (!scanTopLevel(
-          detail::rawDocument(body), kResponseFields, [](std::size_t, std::string_view) {},
-          response.passthrough)) {
+  answer.usage = decodeUsage(*object);
+  return answer;
+}
+
+/// The encoding counterpart of decodeAnswer: `append_choice` writes the part that differs.
+template <class Choices, class AppendChoice>
+void appendAnswer(std::string& out, const std::string& id, std::string_view object,
+                  std::int64_t created, const std::string& model, const Choices& choices,
+                  const std::optional<Usage>& usage, AppendChoice&& append_choice) {
+  appendEnvelope(out, id, object, created, model);
+  out += R"(,"choices":[)";
+  bool first = true;
+  for (const auto& choice : choices) {
+    if (!first) {
+      out.push_back(',');
+    }
+    first = false;
+    out += R"({"index":)";
+    appendJsonInt(out, choice.index);
+    append_choice(out, choice);
+    out += R"(,"logprobs":null)";
+    appendFinishReason(out, choice.finish_reason);
+    out.push_back('}');
+  }
+  out.push_back(']');
+  if (usage) {
+    out += R"(,"usage":)";
+    appendUsage(out, *usage);
+  }
+}
+
+} // namespace
+
+Result<ChatResponse> decodeOpenAiChatResponse(std::string_view body) {
+  auto response = decodeAnswer<ChatResponse>(
+      body, kResponseContext, "upstream answer",
+      [](const Path& choice_path, const json::object& choice_object, Choice& choice) {
+        choice.message.role = Role::Assistant;
+        choice.message.content_is_string = false;
+        if (const json::value* message = member(choice_object, "message")) {
+          return decodeMessage(kResponseContext, Path{&choice_path, "message"}, *message,
+                               choice.message);
+        }
+        return Result<void>{};
+      });
+  if (response && !scanTopLevel(
+                      detail::rawDocument(body), kResponseFields,
+                      [](std::size_t, std::string_view) {}, response->passthrough)) {
     return makeError(Errc::UpstreamFailed, "upstream answer is not valid JSON");
   }
   return response;
@@ -1203,74 +1252,31 @@ std::string encodeOpenAiChatResponse(const ChatResponse& response) {
   }
   std::string out;
   out.reserve(size);
-  appendEnvelope(out, response.id, "chat.completion", response.created, response.model);
-  out += R"(,"choices":[)";
-  bool first = true;
-  for (const Choice& choice : response.choices) {
-    if (!first) {
-      out.push_back(',');
-    }
-    first = false;
-    out += R"({"index":)";
-    appendJsonInt(out, choice.index);
-    out += R"(,"message":)";
-    appendMessage(out, choice.message);
-    out += R"(,"logprobs":null)";
-    appendFinishReason(out, choice.finish_reason);
-    out.push_back('}');
-  }
-  out.push_back(']');
-  if (response.usage) {
-    out += R"(,"usage":)";
-    appendUsage(out, *response.usage);
-  }
+  appendAnswer(out, response.id, "chat.completion", response.created, response.model,
+               response.choices, response.usage, [](std::string& text, const Choice& choice) {
+                 text += R"(,"message":)";
+                 appendMessage(text, choice.message);
+               });
   appendPassthrough(out, response.passthrough, kResponseFields);
   out.push_back('}');
   return out;
 }
 
 Result<ChatChunk> decodeOpenAiChatChunk(std::string_view text) {
-  std::array<unsigned char, kParseBufferBytes> buffer;
-  json::monotonic_resource resource(buffer.data(), buffer.size());
-  ParseStatus status = ParseStatus::Invalid;
-  const json::value root = parseJson(text, &resource, status);
-  if (status != ParseStatus::Ok) {
-    return makeError(Errc::UpstreamFailed, "upstream chunk is not valid JSON");
-  }
-  const auto* object = root.if_object();
-  const json::value* choices = object != nullptr ? member(*object, "choices") : nullptr;
-  if (choices == nullptr || !choices->is_array()) {
-    return makeError(Errc::UpstreamFailed, "upstream chunk is not a chat.completion.chunk object");
-  }
-  const json::array& choice_array = choices->get_array();
-  ChatChunk chunk;
-  decodeEnvelope(*object, chunk.id, chunk.model, chunk.created);
-  chunk.choices.resize(choice_array.size());
-  const Path choices_path{nullptr, "choices"};
-  for (std::size_t i = 0; i < choice_array.size(); ++i) {
-    const Path choice_path{&choices_path, {}, i};
-    ChoiceDelta& delta = chunk.choices[i];
-    const auto* choice_object = choice_array[i].if_object();
-    if (choice_object == nullptr) {
-      return fieldError(kChunkContext, choice_path, " must be an object");
-    }
-    delta.index = static_cast<std::int64_t>(i);
-    if (const json::value* index = member(*choice_object, "index")) {
-      delta.index = toInt64(*index, true).value_or(delta.index);
-    }
-    if (const json::value* value = member(*choice_object, "delta")) {
-      const auto* delta_object = value->if_object();
-      if (delta_object == nullptr) {
-        return fieldError(kChunkContext, Path{&choice_path, "delta"}, " must be an object");
-      }
-      if (auto decoded = decodeDelta(choice_path, *delta_object, delta); !decoded) {
-        return decoded.error();
-      }
-    }
-    delta.finish_reason = decodeFinishReason(*choice_object);
-  }
-  chunk.usage = decodeUsage(*object);
-  return chunk;
+  return decodeAnswer<ChatChunk>(
+      text, kChunkContext, "upstream chunk",
+      [](const Path& choice_path, const json::object& choice_object, ChoiceDelta& delta) {
+        const json::value* value = member(choice_object, "delta");
+        if (value == nullptr) {
+          return Result<void>{};
+        }
+        const auto* delta_object = value->if_object();
+        if (delta_object == nullptr) {
+          return Result<void>{
+              fieldError(kChunkContext, Path{&choice_path, "delta"}, " must be an object")};
+        }
+        return decodeDelta(choice_path, *delta_object, delta);
+      });
 }
 
 std::string encodeOpenAiChatChunk(const ChatChunk& chunk) {
@@ -1283,27 +1289,11 @@ std::string encodeOpenAiChatChunk(const ChatChunk& chunk) {
   }
   std::string out;
   out.reserve(size);
-  appendEnvelope(out, chunk.id, "chat.completion.chunk", chunk.created, chunk.model);
-  out += R"(,"choices":[)";
-  bool first = true;
-  for (const ChoiceDelta& delta : chunk.choices) {
-    if (!first) {
-      out.push_back(',');
-    }
-    first = false;
-    out += R"({"index":)";
-    appendJsonInt(out, delta.index);
-    out.push_back(',');
-    appendDelta(out, delta);
-    out += R"(,"logprobs":null)";
-    appendFinishReason(out, delta.finish_reason);
-    out.push_back('}');
-  }
-  out.push_back(']');
-  if (chunk.usage) {
-    out += R"(,"usage":)";
-    appendUsage(out, *chunk.usage);
-  }
+  appendAnswer(out, chunk.id, "chat.completion.chunk", chunk.created, chunk.model, chunk.choices,
+               chunk.usage, [](std::string& text, const ChoiceDelta& delta) {
+                 text.push_back(',');
+                 appendDelta(text, delta);
+               });
   out.push_back('}');
   return out;
 }

@@ -1,6 +1,7 @@
 // Table-driven tests of the routing decision (PRODUCT.md §1). The config is built in code so the
 // tests exercise policy alone.
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,12 @@ struct Case {
   std::vector<Delivery> want_delivery;
   bool want_refusal;
 };
+
+/// gtest prints a parameter in test listings; the case's name says what it is.
+// NOLINTNEXTLINE(readability-identifier-naming): the name gtest looks up.
+void PrintTo(const Case& c, std::ostream* out) {
+  *out << '"' << c.name << '"';
+}
 
 std::vector<Case> cases() {
   using config::PseudonymizeMode;
