@@ -260,6 +260,10 @@ std::optional<int> Process::waitExit(std::chrono::milliseconds timeout) {
     const pid_t done = ::waitpid(pid_, &status, WNOHANG);
     if (done == pid_) {
       exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      // The child's last words may still sit in the pipes: let the reader reach EOF so that
+      // stdoutText()/stderrText() are complete once the exit is reported.
+      std::unique_lock lock(mutex_);
+      changed_.wait_for(lock, 2s, [this] { return eof_; });
       return exit_code_;
     }
     if (done < 0 && errno != EINTR) {
