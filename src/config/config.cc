@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <exception>
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <limits>
 #include <map>
@@ -422,6 +423,7 @@ public:
     if (const Value* v = top.find("audit")) {
       parseAudit(*v);
     }
+    resolveEntityPolicies();
     return std::move(config_);
   }
 
@@ -987,8 +989,54 @@ private:
     }
   }
 
+  /// A default level of the four-step ladder, on this config's levels: by name when it has it,
+  /// otherwise the same relative rank rounded up (towards more sensitive).
+  LevelIndex defaultLevel(std::string_view name) const {
+    const auto& levels = config_->levels;
+    if (const auto found = config_->findLevel(name)) {
+      return *found;
+    }
+    constexpr std::array<std::string_view, 4> kLadder{"public", "internal", "confidential",
+                                                      "restricted"};
+    std::size_t rank = kLadder.size() - 1;
+    for (std::size_t i = 0; i < kLadder.size(); ++i) {
+      if (kLadder[i] == name) {
+        rank = i;
+      }
+    }
+    const std::size_t top = levels.size() - 1;
+    return static_cast<LevelIndex>((rank * top + kLadder.size() - 2) / (kLadder.size() - 1));
+  }
+
+  void resolveEntityPolicies() {
+    auto& resolved = config_->entity_policies;
+    for (const auto& builtin : builtinEntities()) {
+      resolved[std::string(builtin.type)] =
+          ResolvedEntity{defaultLevel(builtin.level), builtin.pseudonymize, EntityAction::Allow};
+    }
+    for (const auto& [type, policy] : config_->entities) {
+      ResolvedEntity& entry = resolved.at(type); // entities only names built-in types
+      entry.level = policy.level.value_or(entry.level);
+      entry.pseudonymize = policy.pseudonymize;
+      entry.action = policy.action;
+    }
+    const auto top = static_cast<LevelIndex>(config_->levels.size() - 1);
+    for (const auto& custom : config_->custom_entities) {
+      ResolvedEntity& entry = resolved[custom.policy.type];
+      entry.level = custom.policy.level.value_or(top);
+      entry.pseudonymize = custom.policy.pseudonymize;
+      entry.action = custom.policy.action;
+    }
+  }
+
+  /// `entities.TYPE` overrides the built-in default key by key: keys not given keep the default.
   EntityPolicy parsePolicy(std::string type, const Fields& f) const {
     EntityPolicy policy;
+    for (const auto& builtin : builtinEntities()) {
+      if (builtin.type == type) {
+        policy.pseudonymize = builtin.pseudonymize;
+      }
+    }
     policy.type = std::move(type);
     if (const Value* v = f.find("level")) {
       policy.level = level(*v);
@@ -1220,87 +1268,126 @@ ConfigConstSharedPtr loadConfigFile(const std::string& path, EnvLookup env) {
   return parseConfig(text, path, env);
 }
 
+const ResolvedEntity* Config::entityPolicy(std::string_view type) const noexcept {
+  const auto found = entity_policies.find(type);
+  return found == entity_policies.end() ? nullptr : &found->second;
+}
+
+const std::vector<BuiltinEntity>& builtinEntities() {
+  static const std::vector<BuiltinEntity> entities = [] {
+    std::vector<BuiltinEntity> all;
+    auto add = [&all](std::string_view level, bool pseudonymize,
+                      std::initializer_list<std::string_view> types) {
+      for (std::string_view type : types) {
+        all.push_back({type, level, pseudonymize});
+      }
+    };
+    // Secrets and financial identifiers: never leave a restricted boundary, never pseudonymized.
+    add("restricted", false,
+        {"PRIVATE_KEY",
+         "AWS_ACCESS_KEY",
+         "AWS_SECRET_KEY",
+         "GITHUB_TOKEN",
+         "GITLAB_TOKEN",
+         "SLACK_TOKEN",
+         "SLACK_WEBHOOK",
+         "STRIPE_KEY",
+         "GOOGLE_API_KEY",
+         "OPENAI_API_KEY",
+         "ANTHROPIC_API_KEY",
+         "HUGGINGFACE_TOKEN",
+         "ARTIFACTORY_TOKEN",
+         "MAILCHIMP_KEY",
+         "NPM_TOKEN",
+         "PYPI_TOKEN",
+         "SENDGRID_KEY",
+         "TELEGRAM_TOKEN",
+         "TWILIO_KEY",
+         "DISCORD_TOKEN",
+         "SQUARE_OAUTH_SECRET",
+         "AZURE_STORAGE_KEY",
+         "JWT",
+         "BASIC_AUTH_CREDENTIALS",
+         "PASSWORD",
+         "CREDIT_CARD",
+         "IBAN_CODE",
+         "US_BANK_NUMBER",
+         "ABA_ROUTING_NUMBER",
+         "CRYPTO"});
+    // Personal identifiers: confidential, may go further once replaced by placeholders.
+    add("confidential", true,
+        {"EMAIL_ADDRESS",
+         "PERSON",
+         "PHONE_NUMBER",
+         "TR_PHONE_NUMBER",
+         "PH_MOBILE_NUMBER",
+         "NRP",
+         "US_SSN",
+         "US_ITIN",
+         "US_PASSPORT",
+         "US_DRIVER_LICENSE",
+         "US_MBI",
+         "MEDICAL_LICENSE",
+         "UK_NHS",
+         "UK_NINO",
+         "UK_PASSPORT",
+         "UK_DRIVING_LICENCE",
+         "DE_TAX_ID",
+         "DE_PASSPORT",
+         "DE_FUEHRERSCHEIN",
+         "DE_SOCIAL_SECURITY",
+         "ES_NIF",
+         "ES_NIE",
+         "ES_PASSPORT",
+         "IT_FISCAL_CODE",
+         "IT_DRIVER_LICENSE",
+         "IT_PASSPORT",
+         "IT_IDENTITY_CARD",
+         "FI_PERSONAL_IDENTITY_CODE",
+         "SE_PERSONNUMMER",
+         "TR_NATIONAL_ID",
+         "KR_RRN",
+         "KR_FRN",
+         "KR_PASSPORT",
+         "KR_DRIVER_LICENSE",
+         "SG_NRIC_FIN",
+         "IN_AADHAAR",
+         "IN_PAN",
+         "IN_VOTER",
+         "IN_PASSPORT",
+         "AU_TFN",
+         "AU_MEDICARE",
+         "ZA_ID_NUMBER",
+         "NG_NIN",
+         "PL_PESEL",
+         "CA_SIN",
+         "PH_TIN",
+         "TH_TNIN",
+         "UK_VEHICLE_REGISTRATION",
+         "TR_LICENSE_PLATE",
+         "NG_VEHICLE_REGISTRATION",
+         "IN_VEHICLE_REGISTRATION",
+         "DE_KFZ"});
+    // Weak identifiers (places, addresses, organisations): internal.
+    add("internal", true,
+        {"LOCATION", "UK_POSTCODE", "DE_PLZ", "IP_ADDRESS", "MAC_ADDRESS", "ORGANIZATION",
+         "SE_ORGANISATIONSNUMMER", "AU_ABN", "AU_ACN", "DE_HANDELSREGISTER", "DE_VAT_ID",
+         "DE_TAX_NUMBER", "DE_LANR", "US_NPI", "IT_VAT_CODE", "IN_GSTIN", "SG_UEN"});
+    // Common and harmless on their own: do not raise the level.
+    add("public", false, {"URL", "DATE_TIME"});
+    return all;
+  }();
+  return entities;
+}
+
 const std::vector<std::string_view>& builtinEntityTypes() {
-  static const std::vector<std::string_view> types{
-      "EMAIL_ADDRESS",
-      "PHONE_NUMBER",
-      "PERSON",
-      "LOCATION",
-      "ORGANIZATION",
-      "NRP",
-      "DATE_TIME",
-      "URL",
-      "IP_ADDRESS",
-      "CREDIT_CARD",
-      "IBAN_CODE",
-      "CRYPTO",
-      "MEDICAL_LICENSE",
-      "US_SSN",
-      "US_ITIN",
-      "US_PASSPORT",
-      "US_DRIVER_LICENSE",
-      "US_BANK_NUMBER",
-      "US_NPI",
-      "US_MBI",
-      "ABA_ROUTING_NUMBER",
-      "UK_NHS",
-      "UK_NINO",
-      "UK_POSTCODE",
-      "UK_VEHICLE_REGISTRATION",
-      "DE_TAX_ID",
-      "DE_TAX_NUMBER",
-      "DE_VAT_ID",
-      "DE_PASSPORT",
-      "DE_FUEHRERSCHEIN",
-      "DE_SOCIAL_SECURITY",
-      "DE_HANDELSREGISTER",
-      "DE_LANR",
-      "DE_PLZ",
-      "ES_NIF",
-      "ES_NIE",
-      "IT_FISCAL_CODE",
-      "FI_PERSONAL_IDENTITY_CODE",
-      "SE_PERSONNUMMER",
-      "SE_ORGANISATIONSNUMMER",
-      "TR_NATIONAL_ID",
-      "TR_PHONE_NUMBER",
-      "TR_LICENSE_PLATE",
-      "KR_RRN",
-      "KR_FRN",
-      "KR_PASSPORT",
-      "KR_DRIVER_LICENSE",
-      "SG_NRIC_FIN",
-      "IN_AADHAAR",
-      "IN_PAN",
-      "IN_VOTER",
-      "IN_PASSPORT",
-      "AU_ABN",
-      "AU_ACN",
-      "AU_TFN",
-      "AU_MEDICARE",
-      "ZA_ID_NUMBER",
-      "NG_NIN",
-      "NG_VEHICLE_REGISTRATION",
-      "PRIVATE_KEY",
-      "AWS_ACCESS_KEY",
-      "AWS_SECRET_KEY",
-      "GITHUB_TOKEN",
-      "SLACK_TOKEN",
-      "SLACK_WEBHOOK",
-      "STRIPE_KEY",
-      "GOOGLE_API_KEY",
-      "OPENAI_API_KEY",
-      "HUGGINGFACE_TOKEN",
-      "ARTIFACTORY_TOKEN",
-      "MAILCHIMP_KEY",
-      "PYPI_TOKEN",
-      "TELEGRAM_TOKEN",
-      "TWILIO_KEY",
-      "SQUARE_OAUTH_SECRET",
-      "JWT",
-      "BASIC_AUTH_CREDENTIALS",
-      "PASSWORD",
-  };
+  static const std::vector<std::string_view> types = [] {
+    std::vector<std::string_view> names;
+    for (const auto& entity : builtinEntities()) {
+      names.push_back(entity.type);
+    }
+    return names;
+  }();
   return types;
 }
 

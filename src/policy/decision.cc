@@ -19,6 +19,19 @@ bool regionAllowed(const config::Tenant& tenant, const std::string& region) {
 
 } // namespace
 
+void countDetected(const config::Config& config, std::string_view type, RequestFacts& facts) {
+  const config::ResolvedEntity* policy = config.entityPolicy(type);
+  const auto top = static_cast<LevelIndex>(config.levels.size() - 1);
+  const LevelIndex level = policy != nullptr ? policy->level : top;
+  facts.detected = std::max(facts.detected, level);
+  if (policy == nullptr || !policy->pseudonymize) {
+    facts.residual_detected = std::max(facts.residual_detected, level);
+  }
+  if (policy != nullptr && policy->action == config::EntityAction::Deny && !facts.denied_entity) {
+    facts.denied_entity = std::string(type);
+  }
+}
+
 Decision decide(const config::Config& config, const config::Tenant& tenant,
                 const config::ApiKey* key, const config::Model& model, const RequestFacts& facts) {
   Decision decision;

@@ -98,6 +98,22 @@ struct EntityPolicy {
   EntityAction action = EntityAction::Allow;
 };
 
+/// How a detected entity type counts for a request once defaults and overrides are applied.
+struct ResolvedEntity {
+  LevelIndex level = 0;
+  bool pseudonymize = false;
+  EntityAction action = EntityAction::Allow;
+};
+
+/// A built-in entity type and its documented default (docs/detection.md). `level` names a level
+/// of the default ladder [public, internal, confidential, restricted]; see Config::entity_policies
+/// for how it maps onto a config with other level names.
+struct BuiltinEntity {
+  std::string_view type;
+  std::string_view level;
+  bool pseudonymize;
+};
+
 /// A config-defined detector: a whole-word list (case-insensitive) or a regex.
 struct CustomEntity {
   EntityPolicy policy;
@@ -141,6 +157,11 @@ struct Config {
   std::vector<Tenant> tenants;
   std::map<std::string, EntityPolicy, std::less<>> entities;
   std::vector<CustomEntity> custom_entities;
+  /// Every built-in and custom entity type → how it counts: the built-in default, overridden key by
+  /// key by `entities`; custom entities as configured (no level given: the highest level). A
+  /// default level name the config's `levels` lack maps to the same relative rank, rounded up
+  /// towards the more sensitive level (fail closed).
+  std::map<std::string, ResolvedEntity, std::less<>> entity_policies;
   std::vector<AdminKey> admin_keys;
   AuditSettings audit;
   /// "backend X: environment variable Y is not set", one per backend whose secret is missing.
@@ -150,6 +171,9 @@ struct Config {
   std::optional<LevelIndex> findLevel(std::string_view name) const noexcept;
   const Model* findModel(std::string_view name) const noexcept;
   const Tenant* findTenant(std::string_view name) const noexcept;
+  /// The policy of a detected entity type; nullptr for a type the config does not know (callers
+  /// fail closed: such a finding counts as the highest level).
+  const ResolvedEntity* entityPolicy(std::string_view type) const noexcept;
   const Boundary& boundaryOf(const Backend& backend) const { return boundaries[backend.boundary]; }
 };
 
@@ -177,7 +201,10 @@ ConfigConstSharedPtr parseConfig(std::string_view yaml_text, std::string_view so
 /// Reads `path` and parses it; throws ConfigError (also when the file cannot be read).
 ConfigConstSharedPtr loadConfigFile(const std::string& path, EnvLookup env = processEnv);
 
-/// The built-in entity types (Presidio's names) that `entities:` may configure.
+/// The built-in entity types (Presidio's names and secret types) with their defaults.
+const std::vector<BuiltinEntity>& builtinEntities();
+
+/// The built-in entity types' names, in builtinEntities() order: what `entities:` may configure.
 const std::vector<std::string_view>& builtinEntityTypes();
 
 } // namespace cordon::config

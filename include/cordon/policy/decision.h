@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cordon/config/config.h"
@@ -49,6 +50,12 @@ struct Decision {
 
   bool allowed() const noexcept { return !refusal.has_value(); }
 };
+
+/// Counts one detected entity of `type` into `facts`: raises `detected` to the type's level, and
+/// `residual_detected` too unless the type may be pseudonymized; records the first type whose
+/// action is deny. A type the config does not know counts as the highest level and is not
+/// pseudonymizable (fail closed).
+void countDetected(const config::Config& config, std::string_view type, RequestFacts& facts);
 
 /// Decides which targets of `model` may receive a request of `tenant` (through `key`, which may be
 /// null for tools such as `cordon check` that reason about a tenant as a whole). Targets are

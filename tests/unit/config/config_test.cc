@@ -437,6 +437,64 @@ TEST(ConfigTest, BuiltinEntityTypes) {
   EXPECT_FALSE(unique.contains("EMPLOYEE_ID"));
 }
 
+TEST(ConfigTest, EveryBuiltinTypeResolvesToItsDocumentedDefault) {
+  const auto config =
+      parseConfig("levels: [public, internal, confidential, restricted]\n", "test.yaml", noEnv);
+  for (const auto& builtin : builtinEntities()) {
+    const ResolvedEntity* policy = config->entityPolicy(builtin.type);
+    ASSERT_NE(policy, nullptr) << builtin.type;
+    EXPECT_EQ(config->levels[policy->level], builtin.level) << builtin.type;
+    EXPECT_EQ(policy->pseudonymize, builtin.pseudonymize) << builtin.type;
+    EXPECT_EQ(policy->action, EntityAction::Allow) << builtin.type;
+  }
+  EXPECT_EQ(config->entityPolicy("NOT_A_TYPE"), nullptr);
+}
+
+TEST(ConfigTest, EntitiesOverrideDefaultsKeyByKey) {
+  const auto config = parseConfig("entities:\n"
+                                  "  EMAIL_ADDRESS: { level: restricted }\n"
+                                  "  PRIVATE_KEY: { action: deny }\n"
+                                  "  URL: { pseudonymize: true }\n",
+                                  "test.yaml", noEnv);
+  const auto* email = config->entityPolicy("EMAIL_ADDRESS");
+  EXPECT_EQ(config->levels[email->level], "restricted");
+  EXPECT_TRUE(email->pseudonymize) << "not given, so the default (true) stays";
+  const auto* key = config->entityPolicy("PRIVATE_KEY");
+  EXPECT_EQ(key->action, EntityAction::Deny);
+  EXPECT_EQ(config->levels[key->level], "restricted");
+  const auto* url = config->entityPolicy("URL");
+  EXPECT_TRUE(url->pseudonymize);
+  EXPECT_EQ(config->levels[url->level], "public");
+}
+
+TEST(ConfigTest, CustomEntitiesResolveAndDefaultToTheHighestLevel) {
+  const auto config = parseConfig("custom_entities:\n"
+                                  "  CODENAME: { words: [Bluebird], level: confidential, "
+                                  "pseudonymize: true }\n"
+                                  "  BADGE: { regex: \"B-[0-9]{4}\" }\n",
+                                  "test.yaml", noEnv);
+  const auto* codename = config->entityPolicy("CODENAME");
+  ASSERT_NE(codename, nullptr);
+  EXPECT_EQ(config->levels[codename->level], "confidential");
+  EXPECT_TRUE(codename->pseudonymize);
+  const auto* badge = config->entityPolicy("BADGE");
+  ASSERT_NE(badge, nullptr);
+  EXPECT_EQ(badge->level, config->levels.size() - 1);
+}
+
+TEST(ConfigTest, DefaultLevelsMapByRankOntoOtherLadders) {
+  // Two levels: public stays low; internal and above round up to high (fail closed).
+  const auto two = parseConfig("levels: [low, high]\n", "test.yaml", noEnv);
+  EXPECT_EQ(two->levels[two->entityPolicy("URL")->level], "low");
+  EXPECT_EQ(two->levels[two->entityPolicy("LOCATION")->level], "high");
+  EXPECT_EQ(two->levels[two->entityPolicy("EMAIL_ADDRESS")->level], "high");
+  // Names that exist are used as such.
+  const auto named =
+      parseConfig("levels: [public, secret, confidential, restricted, top]\n", "test.yaml", noEnv);
+  EXPECT_EQ(named->levels[named->entityPolicy("EMAIL_ADDRESS")->level], "confidential");
+  EXPECT_EQ(named->levels[named->entityPolicy("IBAN_CODE")->level], "restricted");
+}
+
 TEST(ConfigTest, LoadConfigFile) {
   const std::filesystem::path path =
       std::filesystem::temp_directory_path() / "cordon_config_test_load.yaml";

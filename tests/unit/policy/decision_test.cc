@@ -292,6 +292,46 @@ TEST(Decision, NeverWidensBeyondTheModelsTargets) {
   }
 }
 
+struct CountCase {
+  std::string name;
+  std::vector<std::string> types;
+  LevelIndex want_detected;
+  LevelIndex want_residual;
+  std::optional<std::string> want_denied;
+};
+
+TEST(CountDetected, FoldsEntityTypesIntoFacts) {
+  config::Config cfg = makeConfig(config::PseudonymizeMode::Auto);
+  cfg.entity_policies["EMAIL_ADDRESS"] = {kConfidential, true, config::EntityAction::Allow};
+  cfg.entity_policies["IBAN_CODE"] = {kRestricted, false, config::EntityAction::Allow};
+  cfg.entity_policies["URL"] = {kPublic, false, config::EntityAction::Allow};
+  cfg.entity_policies["LOCATION"] = {kInternal, true, config::EntityAction::Allow};
+  cfg.entity_policies["PRIVATE_KEY"] = {kRestricted, false, config::EntityAction::Deny};
+  const std::vector<CountCase> cases = {
+      {"nothing found", {}, kPublic, kPublic, {}},
+      {"a public type changes nothing", {"URL"}, kPublic, kPublic, {}},
+      {"pseudonymizable raises only the level", {"EMAIL_ADDRESS"}, kConfidential, kPublic, {}},
+      {"not pseudonymizable raises both", {"IBAN_CODE"}, kRestricted, kRestricted, {}},
+      {"maximum over findings", {"LOCATION", "EMAIL_ADDRESS", "URL"}, kConfidential, kPublic, {}},
+      {"mixed", {"EMAIL_ADDRESS", "IBAN_CODE"}, kRestricted, kRestricted, {}},
+      {"unknown type fails closed", {"SOMETHING_NEW"}, kRestricted, kRestricted, {}},
+      {"deny is recorded by type",
+       {"EMAIL_ADDRESS", "PRIVATE_KEY"},
+       kRestricted,
+       kRestricted,
+       std::string("PRIVATE_KEY")},
+  };
+  for (const auto& c : cases) {
+    RequestFacts facts;
+    for (const auto& type : c.types) {
+      countDetected(cfg, type, facts);
+    }
+    EXPECT_EQ(facts.detected, c.want_detected) << c.name;
+    EXPECT_EQ(facts.residual_detected, c.want_residual) << c.name;
+    EXPECT_EQ(facts.denied_entity, c.want_denied) << c.name;
+  }
+}
+
 TEST(Decision, RefusalNamesTheRuleNotTheData) {
   const config::Config cfg = makeConfig(config::PseudonymizeMode::Never);
   config::Tenant tenant;
