@@ -6,7 +6,7 @@ FUZZ_SECONDS ?= 30
 SOURCES = $(shell git ls-files '*.cc' '*.h' 2>/dev/null)
 TIDY_SOURCES = $(shell git ls-files 'src/*.cc' 'tests/*.cc' ':!tests/fuzz' 2>/dev/null)
 
-.PHONY: all deps build demo test asan-test format format-check tidy fuzz-build fuzz-smoke bench clean
+.PHONY: all deps build demo test asan-test format format-check tidy fuzz-build fuzz-smoke bench eval clean
 
 all: build
 
@@ -40,7 +40,7 @@ tidy: deps
 	run-clang-tidy -quiet -p build/release -j $(JOBS) $(TIDY_SOURCES) >build/tidy.log 2>&1 \
 	  || { grep -E 'warning:|error:' build/tidy.log | sort -u | head -50; exit 1; }
 
-FUZZERS = config_fuzz openai_request_fuzz sse_fuzz
+FUZZERS = config_fuzz openai_request_fuzz sse_fuzz classify_fuzz
 
 fuzz-build: deps
 	cmake --preset fuzz >/dev/null
@@ -59,6 +59,12 @@ fuzz-smoke: fuzz-build
 bench: build
 	@scripts/install-deps.sh bench
 	bench/run.sh
+
+# Detection quality: micro-F1 on ../shared/eval/pii (skipped when absent) and false findings on
+# tests/data/benign; both rewrite their section of docs/detection.md.
+eval: build
+	tests/eval/pii_eval.sh --markdown docs/detection.md || [ $$? -eq 77 ]
+	tests/eval/benign_fp.sh --markdown docs/detection.md
 
 clean:
 	rm -rf build

@@ -10,7 +10,7 @@ packages=(
   g++ cmake ninja-build make pkg-config git ca-certificates
   # libraries (Boost 1.81, not Debian's default 1.74: it lacks as_tuple and system/result.hpp)
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libyaml-cpp-dev libcli11-dev libfmt-dev libspdlog-dev
+  libssl-dev libyaml-cpp-dev libcli11-dev libfmt-dev libspdlog-dev libhyperscan-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # checks that CI runs: format, tidy, libFuzzer with sanitizers
   clang clang-format clang-tidy libclang-rt-14-dev

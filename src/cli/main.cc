@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "cli/scan.h"
 #include "cordon/config/config.h"
 #include "demo/demo.h"
 #include "gateway/gateway.h"
@@ -159,6 +160,17 @@ int run(int argc, char** argv) {
                          "reset the connection part-way through each answer");
   simulate_cmd->add_option("--workers", sim_options.workers, "worker threads");
 
+  std::string scan_format = "text";
+  std::string scan_path;
+  std::string scan_config;
+  bool scan_show_values = false;
+  auto* scan_cmd = app.add_subcommand("scan", "detect sensitive entities in text");
+  scan_cmd->add_option("--format", scan_format, "text | jsonl ({\"id\",\"text\"} per line)")
+      ->check(CLI::IsMember({"text", "jsonl"}));
+  scan_cmd->add_option("file", scan_path, "input file (default stdin)");
+  scan_cmd->add_option("-c,--config", scan_config, "also detect this config's custom_entities");
+  scan_cmd->add_flag("--show-values", scan_show_values, "text format: print each finding's text");
+
   cordon::demo::Options demo_options;
   auto* demo_cmd = app.add_subcommand("demo", "the quickstart: gateway + two simulated backends");
   demo_cmd->add_option("--listen", demo_options.listen, "gateway address");
@@ -193,6 +205,23 @@ int run(int argc, char** argv) {
           mode == "fixed" ? cordon::simulate::Mode::Fixed : cordon::simulate::Mode::Echo;
       sim_options.token_delay = std::chrono::milliseconds{token_delay_ms};
       return simulate(listen, protocol, sim_options);
+    }
+    if (scan_cmd->parsed()) {
+      cordon::cli::ScanOptions options;
+      options.jsonl = scan_format == "jsonl";
+      options.show_values = scan_show_values;
+      if (!scan_config.empty()) {
+        options.custom = cordon::config::loadConfigFile(scan_config)->custom_entities;
+      }
+      std::ios::sync_with_stdio(false);
+      if (scan_path.empty() || scan_path == "-") {
+        return cordon::cli::runScan(options, std::cin, std::cout, std::cerr);
+      }
+      std::ifstream file(scan_path, std::ios::binary);
+      if (!file) {
+        throw std::runtime_error(fmt::format("cannot read {}", scan_path));
+      }
+      return cordon::cli::runScan(options, file, std::cout, std::cerr);
     }
     if (demo_cmd->parsed()) {
       spdlog::set_level(spdlog::level::warn); // the walk-through prints its own story

@@ -1,0 +1,72 @@
+// The built-in detector table: one row per Hyperscan pattern, with what confirms a candidate
+// (validator, whole-token boundaries, context words) and how it is scored.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace cordon::classify {
+
+/// The structural or checksum test a candidate must pass (see validators.h).
+enum class Check : std::uint8_t {
+  None,
+  CreditCard, ///< creditCardValid, and not one group of a longer run of grouped digits.
+  Iban,       ///< Grown right to the country's IBAN length, then boundary and ibanValid.
+  UsSsn,
+  Aba,
+  Ipv4,
+  Ipv6,
+  Email,
+  Url,       ///< trailing punctuation trimmed, then urlValid.
+  Phone,     ///< 8-18 digits.
+  PhoneBare, ///< 10 digits, or 11 starting 13-19 (mainland China mobile).
+  FiHetu,
+  TrNationalId,
+  SePersonnummer,
+  Secret, ///< Shannon entropy >= 3 bits/byte (drops placeholders such as ghp_xxxx...).
+};
+
+/// Which neighbouring bytes make a candidate part of a longer token (and so not a finding).
+/// A '.' or '-' next to the candidate counts too when the byte beyond it is alphanumeric
+/// (versions "1.2.3.4.5", "1234-5678-...").
+enum class Boundary : std::uint8_t {
+  None,
+  Alnum,    ///< [A-Za-z0-9]
+  Token,    ///< [A-Za-z0-9_-] (API tokens)
+  HexColon, ///< [A-Za-z0-9:] (IPv6)
+};
+
+/// How a candidate's start is found. Hyperscan's start-of-match tracking is costly on patterns
+/// that can start anywhere in a word or a digit run, so those patterns match only a cheap anchor
+/// and the start is found by walking left over the allowed bytes (bounded).
+enum class Extend : std::uint8_t {
+  None,       ///< Hyperscan's leftmost start (HS_FLAG_SOM_LEFTMOST).
+  Digits,     ///< The run of digits ending at the match end (no SOM; at most 20).
+  EmailLocal, ///< Match starts at '@'; walk left over [A-Za-z0-9._%+-] (at most 64).
+  Hostname,   ///< Match starts at ".tld"; walk left over [A-Za-z0-9.-] (at most 253).
+};
+
+struct PatternSpec {
+  std::string_view type;
+  std::string_view regex;
+  Check check = Check::None;
+  Boundary boundary = Boundary::Alnum;
+  float score = 0.5F;     ///< Base score of a validated candidate.
+  float threshold = 0.5F; ///< Reported only at or above this after context.
+  /// Lower-case words, '|'-separated; one within kContextWindow bytes before the candidate
+  /// raises the score by kContextBoost.
+  std::string_view context = {};
+  /// Words that, just before the candidate, lower the score by kContextBoost ("version").
+  std::string_view negative = {};
+  bool caseless = false;
+  Extend extend = Extend::None;
+};
+
+inline constexpr std::size_t kContextWindow = 40;
+inline constexpr float kContextBoost = 0.4F;
+
+/// The built-in table, in priority order.
+std::span<const PatternSpec> builtinPatterns() noexcept;
+
+} // namespace cordon::classify
