@@ -213,6 +213,14 @@ private:
           Errc::NotFound, "the requested model is not configured (GET /v1/models lists them)"));
     }
 
+    if (auto detected = detect(worker, snapshot, chat, facts); !detected) {
+      spdlog::error("request {}: {}", route.request_id, detected.error().detail);
+      co_return co_await fail(detected.error());
+    }
+    // Until the pseudonymizer exists, nothing can be sent pseudonymized: pseudonymizable
+    // entities count in full, so no target becomes eligible "with pseudonymization".
+    facts.residual_detected = facts.detected;
+
     const policy::Decision decision =
         policy::decide(config, *principal->tenant, principal->key, *model, facts);
     route.level = config.levels[decision.level];
@@ -289,6 +297,46 @@ private:
     const Error error = allTargetsFailed(failures);
     spdlog::warn("request {}: {}", route.request_id, error.detail);
     co_await fail(error);
+  }
+
+  /// Scans every text of the request (message contents of every role, content parts, tool-call
+  /// arguments) and counts each finding into `facts`. A detector failure refuses the request.
+  Result<void> detect(unsigned worker, const Snapshot& snapshot, const protocol::ChatRequest& chat,
+                      policy::RequestFacts& facts) {
+    Detection& state = gateway_.detection_[worker];
+    const classify::Classifier& classifier = *snapshot.classifier;
+    if (state.owner != &classifier) {
+      state.scratch = classifier.makeScratch();
+      state.owner = state.scratch ? &classifier : nullptr;
+    }
+    if (!state.scratch) {
+      return makeError(Errc::Internal, "detection is unavailable; the request was refused");
+    }
+    auto scan = [&](std::string_view text) -> Result<void> {
+      state.findings.clear();
+      if (auto scanned = classifier.scan(text, *state.scratch, state.findings); !scanned) {
+        return makeError(Errc::Internal, "detection failed; the request was refused");
+      }
+      for (const auto& finding : state.findings) {
+        policy::countDetected(*snapshot.config, finding.type, facts);
+      }
+      return {};
+    };
+    for (const auto& message : chat.messages) {
+      for (const auto& part : message.content) {
+        if (part.kind == protocol::ContentPart::Kind::Text) {
+          if (auto scanned = scan(part.text); !scanned) {
+            return scanned;
+          }
+        }
+      }
+      for (const auto& call : message.tool_calls) {
+        if (auto scanned = scan(call.arguments); !scanned) {
+          return scanned;
+        }
+      }
+    }
+    return {};
   }
 
   static std::string attemptMessage(const Error& error) {
@@ -398,6 +446,15 @@ void requireServable(const config::Config& config) {
 
 } // namespace
 
+Snapshot::Snapshot(config::ConfigConstSharedPtr config_in)
+    : config(std::move(config_in)), keys(*config) {
+  auto built = classify::Classifier::build(config->custom_entities);
+  if (!built) {
+    throw std::invalid_argument(built.error().detail);
+  }
+  classifier = std::move(*built);
+}
+
 Gateway::Gateway(config::ConfigConstSharedPtr config) {
   requireServable(*config);
   const config::ServerSettings settings = config->server;
@@ -422,6 +479,7 @@ Gateway::Gateway(config::ConfigConstSharedPtr config) {
         route.request_id = newRequestId();
         return errorResponse(code, detail, route, 11, false);
       });
+  detection_.resize(server_->workers());
   for (unsigned i = 0; i < server_->workers(); ++i) {
     clients_.push_back(std::make_unique<upstream::Client>(server_->workerContext(i).get_executor(),
                                                           server_->workerDeadlines(i)));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cordon/auth/key_store.h"
+#include "cordon/classify/classifier.h"
 #include "cordon/config/config.h"
 
 namespace cordon::http {
@@ -26,10 +27,12 @@ namespace cordon::gateway {
 /// Everything derived from one config snapshot. Immutable; a request holds the snapshot it
 /// started with, so a reload never changes the rules under a request in flight.
 struct Snapshot {
-  explicit Snapshot(config::ConfigConstSharedPtr config_in)
-      : config(std::move(config_in)), keys(*config) {}
+  /// Throws std::invalid_argument when the detectors cannot be built (a custom regex Hyperscan
+  /// rejects): such a config is refused at start and at reload.
+  explicit Snapshot(config::ConfigConstSharedPtr config_in);
   config::ConfigConstSharedPtr config;
   auth::KeyStore keys;
+  classify::ClassifierConstSharedPtr classifier;
 };
 
 /// Why this build cannot serve `config` as written, one line per problem (an upstream secret that
@@ -61,7 +64,16 @@ public:
 
 private:
   class Handler;
+  /// A worker's detection state: Hyperscan scratch for the classifier it was made for, and a
+  /// reused findings buffer. Touched only by its worker's thread.
+  struct Detection {
+    const classify::Classifier* owner = nullptr;
+    classify::ScratchPtr scratch;
+    std::vector<classify::Finding> findings;
+  };
+
   std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
+  std::vector<Detection> detection_;
   std::vector<std::unique_ptr<upstream::Client>> clients_;
   std::unique_ptr<Handler> handler_;
   std::unique_ptr<http::Server> server_;
