@@ -11,6 +11,7 @@
 #include "cordon/policy/decision.h"
 #include "cordon/protocol/openai.h"
 #include "gateway/gateway.h"
+#include "gateway/inspect.h"
 
 namespace cordon::cli {
 namespace {
@@ -84,9 +85,10 @@ void printCheck(const config::Config& config, std::ostream& out) {
   }
 }
 
-int printExplain(const config::Config& config, std::string_view tenant_name,
+int printExplain(const gateway::Snapshot& snapshot, std::string_view tenant_name,
                  std::optional<std::string> declared, std::string_view body, std::ostream& out,
                  std::ostream& err) {
+  const config::Config& config = *snapshot.config;
   const config::Tenant* tenant = config.findTenant(tenant_name);
   if (tenant == nullptr) {
     fmt::print(err, "error: no tenant named {} in {}\n", tenant_name, config.source);
@@ -110,10 +112,28 @@ int printExplain(const config::Config& config, std::string_view tenant_name,
       return 2;
     }
   }
+  const classify::ScratchPtr scratch = snapshot.classifier->makeScratch();
+  std::vector<classify::Finding> buffer;
+  std::vector<gateway::LocatedFinding> findings;
+  if (!scratch || !gateway::assessRequest(config, *snapshot.classifier, *scratch, *request, buffer,
+                                          facts, &findings)) {
+    fmt::print(err, "error: detection failed\n");
+    return 1;
+  }
   const auto decision = policy::decide(config, *tenant, nullptr, *model, facts);
   fmt::print(out, "tenant {} ({}), model {}\n", tenant->name, tenantSummary(config, *tenant),
              model->name);
-  fmt::print(out, "level: {}\n", config.levels[decision.level]);
+  fmt::print(out, "findings: {}\n", findings.empty() ? "none" : "");
+  for (const auto& located : findings) {
+    const config::ResolvedEntity* policy = config.entityPolicy(located.finding.type);
+    fmt::print(out, "  {:<38} {:<20} bytes {}-{}  score {:.2f}  -> level {}{}\n", located.text,
+               located.finding.type, located.finding.start, located.finding.end,
+               located.finding.score,
+               config.levels[policy != nullptr ? policy->level : config.levels.size() - 1],
+               policy != nullptr && policy->action == config::EntityAction::Deny ? ", deny" : "");
+  }
+  fmt::print(out, "level: {}{}\n", config.levels[decision.level],
+             facts.declared ? fmt::format(" (declared {})", config.levels[*facts.declared]) : "");
   for (const auto& verdict : decision.verdicts) {
     const auto& target = model->targets[verdict.target];
     fmt::print(out, "  {:<40} {:<10} {}\n", targetName(config, target),

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "cordon/config/config.h"
+#include "gateway/gateway.h"
 
 namespace cordon::cli {
 
@@ -17,9 +18,10 @@ namespace cordon::cli {
 /// at each level — computed by policy::decide, the function the gateway routes with.
 void printCheck(const config::Config& config, std::ostream& out);
 
-/// `cordon explain`: the decision for one chat request body of `tenant`, with a reason for each
-/// target. `declared` is the x-cordon-level the request would carry. Returns the exit code.
-int printExplain(const config::Config& config, std::string_view tenant,
+/// `cordon explain`: what detection finds in one chat request body of `tenant` and the decision,
+/// with a reason for each target — computed by the functions the gateway serves with. `declared`
+/// is the x-cordon-level the request would carry. Returns the exit code.
+int printExplain(const gateway::Snapshot& snapshot, std::string_view tenant,
                  std::optional<std::string> declared, std::string_view body, std::ostream& out,
                  std::ostream& err);
 

@@ -197,7 +197,8 @@ int run(int argc, char** argv) {
       if (!declared_level.empty()) {
         declared = declared_level;
       }
-      return cordon::cli::printExplain(*config, tenant, declared, readAll(request_path), std::cout,
+      const cordon::gateway::Snapshot snapshot(config);
+      return cordon::cli::printExplain(snapshot, tenant, declared, readAll(request_path), std::cout,
                                        std::cerr);
     }
     if (simulate_cmd->parsed()) {

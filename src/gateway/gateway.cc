@@ -13,6 +13,7 @@
 #include "cordon/policy/decision.h"
 #include "cordon/protocol/openai.h"
 #include "cordon/protocol/sse.h"
+#include "gateway/inspect.h"
 #include "http/deadline.h"
 #include "http/server.h"
 #include "upstream/client.h"
@@ -140,7 +141,14 @@ public:
       if (request.method() != bhttp::verb::post) {
         co_return co_await fail(Errc::MethodNotAllowed, "use POST");
       }
-      co_await chatCompletions(worker, *snapshot, request, writer, route);
+      co_await chatCompletions(worker, *snapshot, request, writer, route, false);
+      co_return;
+    }
+    if (path == "/v1/cordon/explain") {
+      if (request.method() != bhttp::verb::post) {
+        co_return co_await fail(Errc::MethodNotAllowed, "use POST");
+      }
+      co_await chatCompletions(worker, *snapshot, request, writer, route, true);
       co_return;
     }
     co_await fail(Errc::NotFound, "no such endpoint");
@@ -177,8 +185,11 @@ private:
     return response;
   }
 
+  /// POST /v1/chat/completions, or with `explain_only` POST /v1/cordon/explain: the same steps up
+  /// to the decision, which explain returns as JSON instead of calling any backend.
   asio::awaitable<void> chatCompletions(unsigned worker, const Snapshot& snapshot, Request& request,
-                                        ResponseWriter& writer, RouteHeaders& route) {
+                                        ResponseWriter& writer, RouteHeaders& route,
+                                        bool explain_only) {
     const config::Config& config = *snapshot.config;
     const bool keep_alive = request.keep_alive();
     const unsigned version = request.version();
@@ -213,17 +224,24 @@ private:
           Errc::NotFound, "the requested model is not configured (GET /v1/models lists them)"));
     }
 
-    if (auto detected = detect(worker, snapshot, chat, facts); !detected) {
-      spdlog::error("request {}: {}", route.request_id, detected.error().detail);
-      co_return co_await fail(detected.error());
+    std::vector<LocatedFinding> located;
+    if (auto assessed = assess(worker, snapshot, chat, facts, explain_only ? &located : nullptr);
+        !assessed) {
+      spdlog::error("request {}: {}", route.request_id, assessed.error().detail);
+      co_return co_await fail(assessed.error());
     }
-    // Until the pseudonymizer exists, nothing can be sent pseudonymized: pseudonymizable
-    // entities count in full, so no target becomes eligible "with pseudonymization".
-    facts.residual_detected = facts.detected;
 
     const policy::Decision decision =
         policy::decide(config, *principal->tenant, principal->key, *model, facts);
     route.level = config.levels[decision.level];
+    if (explain_only) {
+      Response response = http::jsonResponse(
+          200, explanationJson(config, *model, Explanation{std::move(located), facts, decision}),
+          version, keep_alive);
+      route.applyTo(response);
+      co_await writer.write(std::move(response));
+      co_return;
+    }
     if (!decision.allowed()) {
       spdlog::info("request {} refused: {}", route.request_id, *decision.refusal);
       co_return co_await fail(
@@ -299,44 +317,26 @@ private:
     co_await fail(error);
   }
 
-  /// Scans every text of the request (message contents of every role, content parts, tool-call
-  /// arguments) and counts each finding into `facts`. A detector failure refuses the request.
-  Result<void> detect(unsigned worker, const Snapshot& snapshot, const protocol::ChatRequest& chat,
-                      policy::RequestFacts& facts) {
+  /// The worker's scratch for this snapshot's classifier, made on first use after a reload;
+  /// null when Hyperscan cannot allocate one (callers refuse the request).
+  classify::Scratch* scratchFor(unsigned worker, const Snapshot& snapshot) {
     Detection& state = gateway_.detection_[worker];
-    const classify::Classifier& classifier = *snapshot.classifier;
-    if (state.owner != &classifier) {
-      state.scratch = classifier.makeScratch();
-      state.owner = state.scratch ? &classifier : nullptr;
+    if (state.owner != snapshot.classifier.get()) {
+      state.scratch = snapshot.classifier->makeScratch();
+      state.owner = state.scratch ? snapshot.classifier.get() : nullptr;
     }
-    if (!state.scratch) {
+    return state.scratch.get();
+  }
+
+  /// Detection for one request, the same for serving and explaining (inspect.h).
+  Result<void> assess(unsigned worker, const Snapshot& snapshot, const protocol::ChatRequest& chat,
+                      policy::RequestFacts& facts, std::vector<LocatedFinding>* located) {
+    classify::Scratch* scratch = scratchFor(worker, snapshot);
+    if (scratch == nullptr) {
       return makeError(Errc::Internal, "detection is unavailable; the request was refused");
     }
-    auto scan = [&](std::string_view text) -> Result<void> {
-      state.findings.clear();
-      if (auto scanned = classifier.scan(text, *state.scratch, state.findings); !scanned) {
-        return makeError(Errc::Internal, "detection failed; the request was refused");
-      }
-      for (const auto& finding : state.findings) {
-        policy::countDetected(*snapshot.config, finding.type, facts);
-      }
-      return {};
-    };
-    for (const auto& message : chat.messages) {
-      for (const auto& part : message.content) {
-        if (part.kind == protocol::ContentPart::Kind::Text) {
-          if (auto scanned = scan(part.text); !scanned) {
-            return scanned;
-          }
-        }
-      }
-      for (const auto& call : message.tool_calls) {
-        if (auto scanned = scan(call.arguments); !scanned) {
-          return scanned;
-        }
-      }
-    }
-    return {};
+    return assessRequest(*snapshot.config, *snapshot.classifier, *scratch, chat,
+                         gateway_.detection_[worker].findings, facts, located);
   }
 
   static std::string attemptMessage(const Error& error) {

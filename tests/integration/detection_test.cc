@@ -86,6 +86,26 @@ TEST_F(DetectionTest, ADeniedEntityIsRefusedByTypeNeverByValue) {
   expectStillServes(port);
 }
 
+TEST_F(DetectionTest, ExplainShowsFindingsAndVerdictsWithoutCallingABackend) {
+  const std::string body = chatBody("assistant", "Reply to jane.roe@example.com today.");
+  const HttpResponse response = httpRequest(
+      port, "POST", "/v1/cordon/explain",
+      {{"authorization", "Bearer " + std::string(kAcmeKey)}, {"content-type", "application/json"}},
+      body);
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.header("x-cordon-level"), "confidential");
+  const auto json = response.json();
+  EXPECT_EQ(str(json, "/level"), "confidential");
+  EXPECT_EQ(str(json, "/findings/0/type"), "EMAIL_ADDRESS");
+  EXPECT_EQ(str(json, "/findings/0/text"), "messages[1].content[0]"); // after the system message
+  EXPECT_EQ(str(json, "/targets/0/backend"), "us");
+  EXPECT_EQ(at(json, "/targets/0/eligible")->as_bool(), false);
+  EXPECT_FALSE(str(json, "/targets/0/reason").empty());
+  EXPECT_EQ(str(json, "/decision/action"), "send");
+  EXPECT_EQ(str(json, "/decision/target"), "eu:gpt-eu");
+  EXPECT_EQ(response.body.find("jane.roe"), std::string::npos) << "explain must not echo values";
+}
+
 class DetectionConfigTest : public IntegrationTest {};
 
 TEST_F(DetectionConfigTest, ACustomRegexHyperscanRejectsKeepsTheGatewayFromStarting) {
