@@ -283,9 +283,9 @@ asio::awaitable<void> runSession(SessionContext ctx, Tcp::socket socket) {
     try {
       co_await ctx.handler(ctx.worker, request, writer);
     } catch (const std::exception& error) {
-      // A handler must not throw; if one does, answer 500 without echoing anything from it.
-      spdlog::error("handler raised an exception on {}: {}", std::string(request.target()),
-                    error.what());
+      // A handler must not throw; if one does, answer 500 without echoing anything from it. The
+      // target is not logged: its query string is client data.
+      spdlog::error("handler raised an exception: {}", error.what());
     }
     if (!writer.started()) {
       Response response = ctx.error_responder(Errc::Internal, "internal error");
