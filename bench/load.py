@@ -30,6 +30,9 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from doc_section import replace_section  # noqa: E402  (the project's shared helper)
+
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 HOST = "127.0.0.1"
 API_KEY = "ck-bench-0123456789abcdef0123456789abcdef0123456789ab"
@@ -590,22 +593,11 @@ def simulator_note(results):
 
 
 def write_doc(path, section):
-    header = (
-        "# Benchmarks\n\n"
-        "_Header missing: restore the hand-written part of docs/benchmarks.md._\n\n"
-    )
-    try:
-        with open(path) as f:
-            text = f.read()
-    except FileNotFoundError:
-        text = header
-    if BEGIN_MARKER in text and END_MARKER in text:
-        head = text.split(BEGIN_MARKER, 1)[0]
-        tail = text.split(END_MARKER, 1)[1]
-    else:
-        head, tail = text.rstrip() + "\n\n", "\n"
-    with open(path, "w") as f:
-        f.write(f"{head}{BEGIN_MARKER}\n\n{section.strip()}\n\n{END_MARKER}{tail}")
+    if not os.path.exists(path):
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("# Benchmarks\n\n"
+                    "_Header missing: restore the hand-written part of docs/benchmarks.md._\n")
+    replace_section(path, BEGIN_MARKER, END_MARKER, "\n" + section.strip() + "\n")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -270,6 +270,41 @@ bool ipv6Valid(std::string_view text) noexcept {
   return inet_pton(AF_INET6, buf.data(), addr.data()) == 1;
 }
 
+namespace {
+
+/// The number of labels of a dotted host name, or 0 when it is malformed. Labels are 1 to 63
+/// letters, digits and inner dashes (and underscores when `allow_underscore`: seen in real URL
+/// hosts, never in mail domains); the last label (the TLD) is letters only, at least 2.
+int hostLabels(std::string_view host, bool allow_underscore) noexcept {
+  std::size_t label_start = 0;
+  int labels = 0;
+  for (std::size_t i = 0; i <= host.size(); ++i) {
+    if (i == host.size() || host[i] == '.') {
+      const std::string_view label = host.substr(label_start, i - label_start);
+      if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+        return 0;
+      }
+      ++labels;
+      if (i == host.size()) {
+        if (label.size() < 2) {
+          return 0;
+        }
+        for (char c : label) {
+          if (!isAlpha(c)) {
+            return 0;
+          }
+        }
+      }
+      label_start = i + 1;
+    } else if (!isAlnum(host[i]) && host[i] != '-' && !(allow_underscore && host[i] == '_')) {
+      return 0;
+    }
+  }
+  return labels;
+}
+
+} // namespace
+
 bool emailValid(std::string_view text) noexcept {
   const std::size_t at = text.find('@');
   if (at == 0 || at == std::string_view::npos || text.find('@', at + 1) != std::string_view::npos) {
@@ -284,32 +319,7 @@ bool emailValid(std::string_view text) noexcept {
   if (domain.size() > 253 || domain.empty()) {
     return false;
   }
-  // Labels: alnum with inner dashes; at least two; the last (TLD) letters only, >= 2.
-  std::size_t label_start = 0;
-  int labels = 0;
-  for (std::size_t i = 0; i <= domain.size(); ++i) {
-    if (i == domain.size() || domain[i] == '.') {
-      const std::string_view label = domain.substr(label_start, i - label_start);
-      if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
-        return false;
-      }
-      ++labels;
-      if (i == domain.size()) {
-        if (label.size() < 2) {
-          return false;
-        }
-        for (char c : label) {
-          if (!isAlpha(c)) {
-            return false;
-          }
-        }
-      }
-      label_start = i + 1;
-    } else if (!isAlnum(domain[i]) && domain[i] != '-') {
-      return false;
-    }
-  }
-  return labels >= 2;
+  return hostLabels(domain, false) >= 2;
 }
 
 bool urlValid(std::string_view text) noexcept {
@@ -344,29 +354,9 @@ bool urlValid(std::string_view text) noexcept {
   if (ipv4Valid(host)) {
     return scheme_end != std::string_view::npos;
   }
-  int labels = 0;
-  std::size_t label_start = 0;
-  for (std::size_t i = 0; i <= host.size(); ++i) {
-    if (i == host.size() || host[i] == '.') {
-      const std::string_view label = host.substr(label_start, i - label_start);
-      if (label.empty() || label.front() == '-' || label.back() == '-') {
-        return false;
-      }
-      ++labels;
-      if (i == host.size()) {
-        if (label.size() < 2) {
-          return false;
-        }
-        for (char c : label) {
-          if (!isAlpha(c)) {
-            return false;
-          }
-        }
-      }
-      label_start = i + 1;
-    } else if (!isAlnum(host[i]) && host[i] != '-' && host[i] != '_') {
-      return false;
-    }
+  const int labels = hostLabels(host, true);
+  if (labels == 0) {
+    return false;
   }
   // "www.example" is a host name fragment, not a site: www. needs a domain after it.
   const bool www = host.size() > 4 && (host.substr(0, 4) == "www." || host.substr(0, 4) == "WWW.");

@@ -209,19 +209,12 @@ if md_path:
         L += ["", f"First {k} findings (match in `[[ ]]`):", ""]
         L += [f"- `{f['file']}:{f['line']}` {f['type']}: {esc(f['excerpt'])}" for f in findings[:k]]
     body = "\n".join(L)
-    begin, end = "<!-- BEGIN BENIGN FP -->", "<!-- END BENIGN FP -->"
-    doc = open(md_path, encoding="utf-8").read()
-    i, j = doc.find(begin), doc.find(end)
-    if i >= 0 and j > i:
-        doc = doc[: i + len(begin)] + "\n" + body + "\n" + doc[j:]
-    elif i < 0 and j < 0:
-        doc = doc.rstrip("\n") + "\n\n" + begin + "\n" + body + "\n" + end + "\n"
-    else:
-        fail(f"{md_path}: markers {begin} / {end} are malformed")
-    tmpf = md_path + ".benign_fp.tmp"
-    with open(tmpf, "w", encoding="utf-8") as f:
-        f.write(doc)
-    os.replace(tmpf, md_path)
+    sys.path.insert(0, os.path.join(repo, "scripts"))
+    from doc_section import replace_section
+    try:
+        replace_section(md_path, "<!-- BEGIN BENIGN FP -->", "<!-- END BENIGN FP -->", body)
+    except ValueError as error:
+        fail(str(error))
     print(f"\nupdated {md_path}")
 
 if max_rate:

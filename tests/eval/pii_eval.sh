@@ -159,20 +159,13 @@ if md_path:
     for src, c in sorted(ex["per_source"].items()):
         L.append(f"| {src} | {cell(c, 'precision')} | {cell(c, 'recall')} | {cell(c, 'f1')} |")
     body = "\n".join(L)
-    begin, end = "<!-- BEGIN PII EVAL -->", "<!-- END PII EVAL -->"
-    doc = open(md_path, encoding="utf-8").read()
-    i, j = doc.find(begin), doc.find(end)
-    if i >= 0 and j > i:
-        doc = doc[: i + len(begin)] + "\n" + body + "\n" + doc[j:]
-    elif i < 0 and j < 0:
-        doc = doc.rstrip("\n") + "\n\n" + begin + "\n" + body + "\n" + end + "\n"
-    else:
-        print(f"pii_eval: {md_path}: markers {begin} / {end} are malformed", file=sys.stderr)
+    sys.path.insert(0, os.path.join(repo, "scripts"))
+    from doc_section import replace_section
+    try:
+        replace_section(md_path, "<!-- BEGIN PII EVAL -->", "<!-- END PII EVAL -->", body)
+    except ValueError as error:
+        print(f"pii_eval: {error}", file=sys.stderr)
         sys.exit(2)
-    tmp = md_path + ".pii_eval.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(doc)
-    os.replace(tmp, md_path)
     print(f"updated {md_path}")
 
 if min_f1:
