@@ -24,6 +24,7 @@ namespace {
 struct PatternMeta {
   std::uint32_t type_index = 0;
   Check check = Check::None;
+  Validator valid = nullptr;
   Boundary boundary = Boundary::None;
   bool custom_word = false;
   Extend extend = Extend::None;
@@ -353,6 +354,8 @@ bool validate(const PatternMeta& meta, std::string_view text, Candidate& cand) n
     return sePersonnummerValid(text.substr(cand.start, cand.end - cand.start));
   case Check::Secret:
     return shannonEntropy(text.substr(cand.start, cand.end - cand.start)) >= 3.0;
+  case Check::Custom:
+    return meta.valid != nullptr && meta.valid(text.substr(cand.start, cand.end - cand.start));
   }
   return false;
 }
@@ -432,6 +435,7 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
     PatternMeta meta;
     meta.type_index = impl->typeIndex(spec.type);
     meta.check = spec.check;
+    meta.valid = spec.valid;
     meta.boundary = spec.boundary;
     meta.score = spec.score;
     meta.threshold = spec.threshold;

@@ -1,6 +1,7 @@
 #include "classify/patterns.h"
 
 #include <array>
+#include <vector>
 
 namespace cordon::classify {
 namespace {
@@ -213,8 +214,19 @@ constexpr std::array kPatterns{
 
 } // namespace
 
-std::span<const PatternSpec> builtinPatterns() noexcept {
+std::span<const PatternSpec> corePatterns() noexcept {
   return kPatterns;
+}
+
+std::span<const PatternSpec> builtinPatterns() noexcept {
+  static const std::vector<PatternSpec> all = [] {
+    std::vector<PatternSpec> patterns;
+    for (auto group : {corePatterns(), nationalIdPatterns(), secretPatterns()}) {
+      patterns.insert(patterns.end(), group.begin(), group.end());
+    }
+    return patterns;
+  }();
+  return all;
 }
 
 } // namespace cordon::classify

@@ -25,7 +25,11 @@ enum class Check : std::uint8_t {
   TrNationalId,
   SePersonnummer,
   Secret, ///< Shannon entropy >= 3 bits/byte (drops placeholders such as ghp_xxxx...).
+  Custom, ///< PatternSpec::valid confirms the candidate (checksums of national IDs and the like).
 };
+
+/// A validator for Check::Custom: true when the candidate's bytes are a real entity.
+using Validator = bool (*)(std::string_view candidate) noexcept;
 
 /// Which neighbouring bytes make a candidate part of a longer token (and so not a finding).
 /// A '.' or '-' next to the candidate counts too when the byte beyond it is alphanumeric
@@ -61,12 +65,20 @@ struct PatternSpec {
   std::string_view negative = {};
   bool caseless = false;
   Extend extend = Extend::None;
+  Validator valid = nullptr; ///< With Check::Custom.
 };
 
 inline constexpr std::size_t kContextWindow = 40;
 inline constexpr float kContextBoost = 0.4F;
 
-/// The built-in table, in priority order.
+/// The built-in table: every group below, concatenated.
 std::span<const PatternSpec> builtinPatterns() noexcept;
+
+/// The groups, each in its own file so they can grow independently: contact data, cards, bank
+/// numbers, network addresses and the first secrets (patterns.cc); national identifiers
+/// (patterns_national.cc); further secret and token formats (patterns_secrets.cc).
+std::span<const PatternSpec> corePatterns() noexcept;
+std::span<const PatternSpec> nationalIdPatterns() noexcept;
+std::span<const PatternSpec> secretPatterns() noexcept;
 
 } // namespace cordon::classify

@@ -271,3 +271,20 @@ TEST_F(ClassifierTest, AppendsToOutput) {
 
 } // namespace
 } // namespace cordon::classify
+
+namespace cordon::classify {
+namespace {
+
+TEST(ClassifierTypes, EveryBuiltinTypeHasADocumentedDefault) {
+  // A type without a default would count as the highest level at runtime (fail closed), so a new
+  // detector must be added to config::builtinEntities() with its default too.
+  const auto classifier = Classifier::build({});
+  ASSERT_TRUE(classifier.has_value());
+  const auto& known = config::builtinEntityTypes();
+  for (const auto& type : (*classifier)->types()) {
+    EXPECT_NE(std::find(known.begin(), known.end(), type), known.end()) << type;
+  }
+}
+
+} // namespace
+} // namespace cordon::classify
