@@ -25,6 +25,7 @@ struct PatternMeta {
   std::uint32_t type_index = 0;
   Check check = Check::None;
   Validator valid = nullptr;
+  bool skip_as_line_prefix = false;
   Boundary boundary = Boundary::None;
   bool custom_word = false;
   Extend extend = Extend::None;
@@ -315,6 +316,23 @@ bool growIban(const PatternMeta& meta, std::string_view text, Candidate& cand) n
   return ibanValid(text.substr(start, i - start));
 }
 
+/// True when [start, end) opens its line (optionally after '[') and the line goes on with more
+/// text after a space: the shape of a log record's timestamp.
+bool isLinePrefix(std::string_view text, std::uint32_t start, std::uint32_t end) noexcept {
+  std::uint32_t line_start = start;
+  if (line_start > 0 && text[line_start - 1] == '[') {
+    --line_start;
+  }
+  if (line_start > 0 && text[line_start - 1] != '\n') {
+    return false;
+  }
+  std::uint32_t after = end;
+  if (after < text.size() && text[after] == ']') {
+    ++after;
+  }
+  return after + 1 < text.size() && text[after] == ' ' && text[after + 1] != '\n';
+}
+
 bool validate(const PatternMeta& meta, std::string_view text, Candidate& cand) noexcept {
   switch (meta.check) {
   case Check::None:
@@ -436,6 +454,7 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
     meta.type_index = impl->typeIndex(spec.type);
     meta.check = spec.check;
     meta.valid = spec.valid;
+    meta.skip_as_line_prefix = spec.skip_as_line_prefix;
     meta.boundary = spec.boundary;
     meta.score = spec.score;
     meta.threshold = spec.threshold;
@@ -540,7 +559,8 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
   std::size_t kept = 0;
   for (Candidate cand : cands) {
     const PatternMeta& meta = impl_->metas[cand.id];
-    if (!validate(meta, text, cand) || cand.end <= cand.start) {
+    if (!validate(meta, text, cand) || cand.end <= cand.start ||
+        (meta.skip_as_line_prefix && isLinePrefix(text, cand.start, cand.end))) {
       continue;
     }
     float score = meta.score;

@@ -3,6 +3,8 @@
 #include <array>
 #include <vector>
 
+#include "classify/validators.h"
+
 namespace cordon::classify {
 namespace {
 
@@ -206,6 +208,37 @@ constexpr std::array kPatterns{
                 Boundary::Token, 0.9F, 0.5F},
     PatternSpec{"HUGGINGFACE_TOKEN", R"((?:hf_|api_org_)[A-Za-z]{34})", Check::Secret,
                 Boundary::Token, 0.9F, 0.5F},
+    // Dates and times. Their default level is public, so they never move a request by
+    // themselves; they are found so that a config can give them a level and for `cordon scan`.
+    PatternSpec{
+        .type = "DATE_TIME",
+        .regex =
+            R"([0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?)",
+        .check = Check::Custom,
+        .score = 0.85F,
+        .valid = &isoDateTimeValid,
+        .skip_as_line_prefix = true},
+    PatternSpec{
+        .type = "DATE_TIME",
+        .regex =
+            R"([0-9]{1,2}/[0-9]{1,2}/(?:[0-9]{4}|[0-9]{2})|[0-9]{1,2}-[0-9]{1,2}-[0-9]{4}|[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}|[0-9]{1,2}/[0-9]{4})",
+        .check = Check::Custom,
+        .score = 0.6F,
+        .valid = &numericDateValid},
+    PatternSpec{
+        .type = "DATE_TIME",
+        .regex =
+            R"((?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+[0-9]{1,2}(?:st|nd|rd|th)?,?\s+[0-9]{4}|[0-9]{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?),?\s+[0-9]{4}|[0-9]{1,2}-(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?))",
+        .check = Check::Custom,
+        .score = 0.85F,
+        .caseless = true,
+        .valid = &namedDateValid},
+    PatternSpec{.type = "DATE_TIME",
+                .regex = R"([0-9]{1,2}(?::[0-9]{2})?\s?[ap]m)",
+                .check = Check::Custom,
+                .score = 0.6F,
+                .caseless = true,
+                .valid = &clockTimeValid},
     PatternSpec{"JWT", R"(ey[A-Za-z0-9_-]{8,}\.ey[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*=*)", Check::None,
                 Boundary::Token, 0.9F, 0.5F},
 };

@@ -66,6 +66,9 @@ struct PatternSpec {
   bool caseless = false;
   Extend extend = Extend::None;
   Validator valid = nullptr; ///< With Check::Custom.
+  /// Not reported when the candidate starts a line and more text follows on that line: a log
+  /// record's leading timestamp is metadata of the record, not content of the text.
+  bool skip_as_line_prefix = false;
 };
 
 inline constexpr std::size_t kContextWindow = 40;

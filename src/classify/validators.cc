@@ -373,6 +373,120 @@ bool dateValid(int year, int month, int day) noexcept {
   return day <= max_day;
 }
 
+namespace {
+
+/// The numbers in `text`, in order (at most 12; a run longer than 9 digits makes it invalid).
+/// Callers check each number's width.
+struct Numbers {
+  std::array<int, 12> values{};
+  std::array<int, 12> widths{};
+  std::size_t count = 0;
+  bool ok = true;
+};
+
+Numbers numbersIn(std::string_view text) noexcept {
+  Numbers numbers;
+  int value = 0;
+  int width = 0;
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    if (i < text.size() && isDigit(text[i])) {
+      value = value * 10 + (text[i] - '0');
+      ++width;
+      continue;
+    }
+    if (width > 0) {
+      if (width > 9 || numbers.count == numbers.values.size()) {
+        numbers.ok = false;
+        return numbers;
+      }
+      numbers.values[numbers.count] = value;
+      numbers.widths[numbers.count] = width;
+      ++numbers.count;
+    }
+    value = 0;
+    width = 0;
+  }
+  return numbers;
+}
+
+int fullYear(int value, int width) noexcept {
+  return width == 2 ? 2000 + value : value;
+}
+
+bool plausibleYear(int year) noexcept {
+  return year >= 1900 && year <= 2099;
+}
+
+int monthFromName(std::string_view text) noexcept {
+  constexpr std::array<std::string_view, 12> kMonths{"jan", "feb", "mar", "apr", "may", "jun",
+                                                     "jul", "aug", "sep", "oct", "nov", "dec"};
+  for (std::size_t i = 0; i + 3 <= text.size(); ++i) {
+    if (!isAlpha(text[i]) || (i > 0 && isAlpha(text[i - 1]))) {
+      continue;
+    }
+    std::array<char, 3> prefix{};
+    for (std::size_t k = 0; k < 3; ++k) {
+      prefix[k] = static_cast<char>(text[i + k] | 0x20); // ASCII lower case
+    }
+    for (std::size_t m = 0; m < kMonths.size(); ++m) {
+      if (std::string_view(prefix.data(), 3) == kMonths[m]) {
+        return static_cast<int>(m) + 1;
+      }
+    }
+  }
+  return 0;
+}
+
+} // namespace
+
+bool isoDateTimeValid(std::string_view text) noexcept {
+  const Numbers n = numbersIn(text);
+  if (!n.ok || n.count < 3 || n.widths[0] != 4 || !plausibleYear(n.values[0]) ||
+      !dateValid(n.values[0], n.values[1], n.values[2])) {
+    return false;
+  }
+  // Time fields follow as hh, mm[, ss[, fraction]][, offset hh[, mm]]: check the clock part.
+  return n.count < 5 || (n.values[3] <= 23 && n.values[4] <= 59 &&
+                         (n.count < 6 || n.widths[5] != 2 || n.values[5] <= 60));
+}
+
+bool numericDateValid(std::string_view text) noexcept {
+  const Numbers n = numbersIn(text);
+  if (!n.ok) {
+    return false;
+  }
+  if (n.count == 2) {
+    return n.widths[1] == 4 && plausibleYear(n.values[1]) && n.values[0] >= 1 && n.values[0] <= 12;
+  }
+  if (n.count != 3) {
+    return false;
+  }
+  const int year = fullYear(n.values[2], n.widths[2]);
+  return plausibleYear(year) &&
+         (dateValid(year, n.values[0], n.values[1]) || dateValid(year, n.values[1], n.values[0]));
+}
+
+bool namedDateValid(std::string_view text) noexcept {
+  const int month = monthFromName(text);
+  const Numbers n = numbersIn(text);
+  if (month == 0 || !n.ok || n.count < 1 || n.count > 2 || n.widths[0] > 2) {
+    return false;
+  }
+  if (n.count == 2) {
+    return n.widths[1] == 4 && plausibleYear(n.values[1]) &&
+           dateValid(n.values[1], month, n.values[0]);
+  }
+  return dateValid(2000, month, n.values[0]); // a leap year: 29 February exists
+}
+
+bool clockTimeValid(std::string_view text) noexcept {
+  const Numbers n = numbersIn(text);
+  if (!n.ok || n.count < 1 || n.count > 2 || n.values[0] < 1 || n.values[0] > 12) {
+    return false;
+  }
+  return n.count == 1 || (n.widths[1] == 2 && n.values[1] <= 59);
+}
+
 bool fiPersonalIdentityCodeValid(std::string_view text) noexcept {
   if (text.size() != 11) {
     return false;

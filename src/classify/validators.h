@@ -42,6 +42,21 @@ bool urlValid(std::string_view text) noexcept;
 /// A real Gregorian calendar date (month 1-12, day within the month, leap years).
 bool dateValid(int year, int month, int day) noexcept;
 
+/// ISO 8601 date or date-time ("2024-03-15", "2024-03-15T14:30:00.5Z"): a real calendar date,
+/// time fields in range.
+bool isoDateTimeValid(std::string_view text) noexcept;
+
+/// Day, month and year in digits, in either day/month order ("12/31/2024", "21.5.2021",
+/// "21/05/21"), or month and year ("5/2021"); years 1900-2099 (two-digit years: 20xx).
+bool numericDateValid(std::string_view text) noexcept;
+
+/// A date with a month name ("November 30th 2021", "3rd of April 2021", "05-May"): the day exists
+/// in that month (and year, when given).
+bool namedDateValid(std::string_view text) noexcept;
+
+/// A clock time with am/pm ("12:00 PM", "12pm"): hour 1-12, minutes 0-59.
+bool clockTimeValid(std::string_view text) noexcept;
+
 /// Finnish henkilötunnus DDMMYYCZZZQ: century sign, real date, individual number and
 /// the mod-31 check character (individual number 002-999: 900+ are temporary numbers).
 bool fiPersonalIdentityCodeValid(std::string_view text) noexcept;

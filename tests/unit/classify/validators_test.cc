@@ -180,5 +180,46 @@ TEST(ValidatorsTest, Entropy) {
   EXPECT_LT(shannonEntropy("ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"), 3.0);
 }
 
+TEST(ValidatorsTest, DatesAndTimes) {
+  struct Case {
+    bool (*valid)(std::string_view) noexcept;
+    std::string_view text;
+    bool expected;
+  };
+  const Case cases[] = {
+      {&isoDateTimeValid, "2024-03-15", true},
+      {&isoDateTimeValid, "2024-03-15T14:30Z", true},
+      {&isoDateTimeValid, "2024-06-05T09:15:30.500-07:00", true},
+      {&isoDateTimeValid, "2024-02-30", false},
+      {&isoDateTimeValid, "2024-13-01", false},
+      {&isoDateTimeValid, "2024-03-15T25:00Z", false},
+      {&isoDateTimeValid, "1234-03-15", false},
+      {&numericDateValid, "12/31/2024", true},
+      {&numericDateValid, "31/12/2024", true},
+      {&numericDateValid, "21.5.2021", true},
+      {&numericDateValid, "21/05/21", true},
+      {&numericDateValid, "5/2021", true},
+      {&numericDateValid, "13/13/2024", false},
+      {&numericDateValid, "31/02/2024", false},
+      {&numericDateValid, "13/2021", false},
+      {&numericDateValid, "1/1/1066", false},
+      {&namedDateValid, "November 30th 2021", true},
+      {&namedDateValid, "3rd of April 2021", true},
+      {&namedDateValid, "4th July, 2022", true},
+      {&namedDateValid, "05-May", true},
+      {&namedDateValid, "February 30 2021", false},
+      {&namedDateValid, "April 31st 2021", false},
+      {&clockTimeValid, "12:00 PM", true},
+      {&clockTimeValid, "12pm", true},
+      {&clockTimeValid, "7:45am", true},
+      {&clockTimeValid, "13:00 PM", false},
+      {&clockTimeValid, "0am", false},
+      {&clockTimeValid, "11:75 am", false},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(c.valid(c.text), c.expected) << c.text;
+  }
+}
+
 } // namespace
 } // namespace cordon::classify
