@@ -1,0 +1,422 @@
+#include "classify/validators_national.h"
+
+#include <array>
+#include <cstddef>
+
+#include "classify/validators.h"
+
+namespace cordon::classify {
+namespace {
+
+constexpr std::size_t kMaxDigits = 20;
+
+struct Digits {
+  std::array<int, kMaxDigits> d{};
+  std::size_t n = 0;
+};
+
+/// The decimal digits of `text` (at most kMaxDigits; n is kMaxDigits + 1 when there are more).
+Digits digitsOf(std::string_view text) noexcept {
+  Digits out;
+  for (const char c : text) {
+    if (c >= '0' && c <= '9') {
+      if (out.n == kMaxDigits) {
+        out.n = kMaxDigits + 1;
+        return out;
+      }
+      out.d[out.n++] = c - '0';
+    }
+  }
+  return out;
+}
+
+char upper(char c) noexcept {
+  return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+}
+
+/// Korean YYMMDD[-]GNNNNNC; `low` is the first allowed G (1 residents, 5 foreigners).
+bool krValid(std::string_view text, int low, int check_base) noexcept {
+  const Digits g = digitsOf(text);
+  if (g.n != 13) {
+    return false;
+  }
+  const int sex = g.d[6];
+  if (sex < low || sex > low + 3) {
+    return false;
+  }
+  const int century = (sex - low) < 2 ? 1900 : 2000;
+  const int year = century + (g.d[0] * 10) + g.d[1];
+  if (!dateValid(year, (g.d[2] * 10) + g.d[3], (g.d[4] * 10) + g.d[5])) {
+    return false;
+  }
+  if (check_base == 0) {
+    return true;
+  }
+  static constexpr std::array<int, 12> kWeights{2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5};
+  int sum = 0;
+  for (std::size_t i = 0; i < kWeights.size(); ++i) {
+    sum += g.d[i] * kWeights[i];
+  }
+  return (check_base - (sum % 11)) % 10 == g.d[12];
+}
+
+constexpr std::string_view kEsLetters = "TRWAGMYFPDXBNJZSQVHLCKE";
+
+/// `number` mod 23 names the control letter `letter` (either case).
+bool esLetterValid(long number, char letter) noexcept {
+  return kEsLetters[static_cast<std::size_t>(number % 23)] == upper(letter);
+}
+
+} // namespace
+
+bool deVatIdValid(std::string_view text) noexcept {
+  const Digits g = digitsOf(text);
+  if (g.n != 9) {
+    return false;
+  }
+  int product = 10;
+  for (std::size_t i = 0; i < 8; ++i) {
+    int sum = (g.d[i] + product) % 10;
+    if (sum == 0) {
+      sum = 10;
+    }
+    product = (2 * sum) % 11;
+  }
+  int check = 11 - product;
+  if (check == 10) {
+    check = 0;
+  }
+  return check == g.d[8];
+}
+
+bool krRrnValid(std::string_view text) noexcept {
+  return krValid(text, 1, 0);
+}
+bool krRrnChecksumValid(std::string_view text) noexcept {
+  return krValid(text, 1, 11);
+}
+bool krFrnValid(std::string_view text) noexcept {
+  return krValid(text, 5, 0);
+}
+bool krFrnChecksumValid(std::string_view text) noexcept {
+  return krValid(text, 5, 13);
+}
+
+bool deTaxNumber13Valid(std::string_view text) noexcept {
+  const Digits g = digitsOf(text);
+  if (g.n != 13 || text.size() != 13) {
+    return false;
+  }
+  const int land = (g.d[0] * 10) + g.d[1];
+  return land >= 1 && land <= 16;
+}
+
+bool deTaxNumberSlashValid(std::string_view text) noexcept {
+  return !text.empty() && text.front() != '/';
+}
+
+bool sgNricFinValid(std::string_view text) noexcept {
+  if (text.size() != 9) {
+    return false;
+  }
+  const char series = upper(text[0]);
+  static constexpr std::array<int, 7> kWeights{2, 7, 6, 5, 4, 3, 2};
+  int sum = 0;
+  for (std::size_t i = 0; i < kWeights.size(); ++i) {
+    const char c = text[i + 1];
+    if (c < '0' || c > '9') {
+      return false;
+    }
+    sum += (c - '0') * kWeights[i];
+  }
+  std::string_view letters;
+  switch (series) {
+  case 'S':
+    letters = "JZIHGFEDCBA";
+    break;
+  case 'T':
+    sum += 4;
+    letters = "JZIHGFEDCBA";
+    break;
+  case 'F':
+    letters = "XWUTRQPNMLK";
+    break;
+  case 'G':
+    sum += 4;
+    letters = "XWUTRQPNMLK";
+    break;
+  case 'M':
+    sum += 3;
+    letters = "XWUTRQPNJLK";
+    break;
+  default:
+    return false;
+  }
+  return letters[static_cast<std::size_t>(sum % 11)] == upper(text[8]);
+}
+
+bool esNifValid(std::string_view text) noexcept {
+  const Digits g = digitsOf(text);
+  if (g.n < 7 || g.n > 8 || text.empty()) {
+    return false;
+  }
+  long number = 0;
+  for (std::size_t i = 0; i < g.n; ++i) {
+    number = (number * 10) + g.d[i];
+  }
+  return esLetterValid(number, text.back());
+}
+
+bool esNieValid(std::string_view text) noexcept {
+  const Digits g = digitsOf(text);
+  if (g.n != 7 || text.size() < 9) {
+    return false;
+  }
+  const char prefix = upper(text[0]);
+  if (prefix < 'X' || prefix > 'Z') {
+    return false;
+  }
+  long number = prefix - 'X';
+  for (std::size_t i = 0; i < g.n; ++i) {
+    number = (number * 10) + g.d[i];
+  }
+  return esLetterValid(number, text.back());
+}
+
+bool inAadhaarValid(std::string_view text) noexcept {
+  const Digits g = digitsOf(text);
+  if (g.n != 12 || g.d[0] < 2) {
+    return false;
+  }
+  char sep = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') {
+      if (sep != 0 && c != sep) {
+        return false;
+      }
+      sep = c;
+    }
+  }
+  static constexpr std::array<std::array<int, 10>, 10> kMul{{
+      {0, 1, 2, 3, 4, 5, 6, 7, 8, 9},
+      {1, 2, 3, 4, 0, 6, 7, 8, 9, 5},
+      {2, 3, 4, 0, 1, 7, 8, 9, 5, 6},
+      {3, 4, 0, 1, 2, 8, 9, 5, 6, 7},
+      {4, 0, 1, 2, 3, 9, 5, 6, 7, 8},
+      {5, 9, 8, 7, 6, 0, 4, 3, 2, 1},
+      {6, 5, 9, 8, 7, 1, 0, 4, 3, 2},
+      {7, 6, 5, 9, 8, 2, 1, 0, 4, 3},
+      {8, 7, 6, 5, 9, 3, 2, 1, 0, 4},
+      {9, 8, 7, 6, 5, 4, 3, 2, 1, 0},
+  }};
+  static constexpr std::array<std::array<int, 10>, 8> kPerm{{
+      {0, 1, 2, 3, 4, 5, 6, 7, 8, 9},
+      {1, 5, 7, 6, 2, 8, 3, 0, 9, 4},
+      {5, 8, 0, 3, 7, 9, 6, 1, 4, 2},
+      {8, 9, 1, 6, 0, 4, 3, 5, 2, 7},
+      {9, 4, 5, 3, 1, 2, 7, 6, 8, 0},
+      {4, 2, 8, 6, 5, 7, 3, 9, 0, 1},
+      {2, 7, 9, 3, 8, 0, 6, 4, 1, 5},
+      {7, 0, 4, 6, 9, 1, 3, 2, 5, 8},
+  }};
+  int check = 0;
+  for (std::size_t i = 0; i < g.n; ++i) {
+    const auto digit = static_cast<std::size_t>(g.d[g.n - 1 - i]);
+    check = kMul[static_cast<std::size_t>(check)][static_cast<std::size_t>(kPerm[i % 8][digit])];
+  }
+  return check == 0;
+}
+
+bool usNpiValid(std::string_view text) noexcept {
+  const Digits g = digitsOf(text);
+  if (g.n != 10 || (g.d[0] != 1 && g.d[0] != 2)) {
+    return false;
+  }
+  // Luhn over 80840 + the ten digits: the prefix contributes a constant 24.
+  int sum = 24;
+  for (std::size_t i = 0; i < 10; ++i) {
+    int digit = g.d[9 - i];
+    if (i % 2 == 1) {
+      digit *= 2;
+      if (digit > 9) {
+        digit -= 9;
+      }
+    }
+    sum += digit;
+  }
+  return sum % 10 == 0;
+}
+
+bool zaIdNumberValid(std::string_view text) noexcept {
+  const Digits g = digitsOf(text);
+  if (g.n != 13 || text.size() != 13 || g.d[10] > 2) {
+    return false;
+  }
+  const int month = (g.d[2] * 10) + g.d[3];
+  const int day = (g.d[4] * 10) + g.d[5];
+  const int yy = (g.d[0] * 10) + g.d[1];
+  // The century is not encoded: a real date in either 19yy or 20yy.
+  if (!dateValid(1900 + yy, month, day) && !dateValid(2000 + yy, month, day)) {
+    return false;
+  }
+  return luhnValid(text);
+}
+
+bool dePassportValid(std::string_view text) noexcept {
+  if (text.size() != 9) {
+    return false;
+  }
+  static constexpr std::array<int, 3> kWeights{7, 3, 1};
+  int sum = 0;
+  for (std::size_t i = 0; i < 8; ++i) {
+    const char c = upper(text[i]);
+    int value = 0;
+    if (c >= '0' && c <= '9') {
+      value = c - '0';
+    } else if (c >= 'A' && c <= 'Z') {
+      value = c - 'A' + 10;
+    } else {
+      return false;
+    }
+    sum += value * kWeights[i % 3];
+  }
+  return text[8] >= '0' && text[8] <= '9' && sum % 10 == text[8] - '0';
+}
+
+bool deSocialSecurityValid(std::string_view text) noexcept {
+  if (text.size() != 12) {
+    return false;
+  }
+  const char letter = upper(text[8]);
+  if (letter < 'A' || letter > 'Z') {
+    return false;
+  }
+  std::array<int, 12> d{};
+  for (std::size_t i = 0; i < 12; ++i) {
+    if (i == 8) {
+      continue;
+    }
+    if (text[i] < '0' || text[i] > '9') {
+      return false;
+    }
+  }
+  for (std::size_t i = 0; i < 8; ++i) {
+    d[i] = text[i] - '0';
+  }
+  const int position = letter - 'A' + 1;
+  d[8] = position / 10;
+  d[9] = position % 10;
+  d[10] = text[9] - '0';
+  d[11] = text[10] - '0';
+  int day = (d[2] * 10) + d[3];
+  if (day > 50) {
+    day -= 50;
+  }
+  const int month = (d[4] * 10) + d[5];
+  const int yy = (d[6] * 10) + d[7];
+  if (!dateValid(1900 + yy, month, day) && !dateValid(2000 + yy, month, day)) {
+    return false;
+  }
+  static constexpr std::array<int, 12> kWeights{2, 1, 2, 5, 7, 1, 2, 1, 2, 1, 2, 1};
+  int sum = 0;
+  for (std::size_t i = 0; i < 12; ++i) {
+    const int product = d[i] * kWeights[i];
+    sum += (product / 10) + (product % 10);
+  }
+  return sum % 10 == text[11] - '0';
+}
+
+bool deLanrValid(std::string_view text) noexcept {
+  const Digits g = digitsOf(text);
+  if (g.n != 9 || text.size() != 9) {
+    return false;
+  }
+  int sum = 0;
+  for (std::size_t i = 0; i < 6; ++i) {
+    sum += g.d[i] * (i % 2 == 0 ? 4 : 9);
+  }
+  return (10 - (sum % 10)) % 10 == g.d[6];
+}
+
+bool deTaxIdValid(std::string_view text) noexcept {
+  const Digits g = digitsOf(text);
+  if (g.n != 11 || text.size() != 11 || g.d[0] == 0) {
+    return false;
+  }
+  std::array<int, 10> counts{};
+  for (std::size_t i = 0; i < 10; ++i) {
+    ++counts[static_cast<std::size_t>(g.d[i])];
+  }
+  int repeated = 0;
+  for (const int count : counts) {
+    if (count > 3) {
+      return false;
+    }
+    if (count > 1) {
+      ++repeated;
+    }
+  }
+  if (repeated > 1) {
+    return false;
+  }
+  int product = 10;
+  for (std::size_t i = 0; i < 10; ++i) {
+    int sum = (g.d[i] + product) % 10;
+    if (sum == 0) {
+      sum = 10;
+    }
+    product = (2 * sum) % 11;
+  }
+  int check = 11 - product;
+  if (check == 10) {
+    check = 0;
+  }
+  return check == g.d[10];
+}
+
+bool auAcnValid(std::string_view text) noexcept {
+  const Digits g = digitsOf(text);
+  if (g.n != 9) {
+    return false;
+  }
+  int sum = 0;
+  for (std::size_t i = 0; i < 8; ++i) {
+    sum += g.d[i] * static_cast<int>(8 - i);
+  }
+  return (10 - (sum % 10)) % 10 == g.d[8];
+}
+
+bool auTfnValid(std::string_view text) noexcept {
+  const Digits g = digitsOf(text);
+  if (g.n != 9) {
+    return false;
+  }
+  static constexpr std::array<int, 9> kWeights{1, 4, 3, 7, 5, 8, 6, 9, 10};
+  int sum = 0;
+  for (std::size_t i = 0; i < 9; ++i) {
+    sum += g.d[i] * kWeights[i];
+  }
+  return sum % 11 == 0;
+}
+
+bool ngNinValid(std::string_view text) noexcept {
+  return text.size() == 11 && digitsOf(text).n == 11;
+}
+
+bool ukNhsValid(std::string_view text) noexcept {
+  const Digits g = digitsOf(text);
+  if (g.n != 10) {
+    return false;
+  }
+  int sum = 0;
+  for (std::size_t i = 0; i < 9; ++i) {
+    sum += g.d[i] * static_cast<int>(10 - i);
+  }
+  int check = 11 - (sum % 11);
+  if (check == 11) {
+    check = 0;
+  }
+  return check != 10 && check == g.d[9];
+}
+
+} // namespace cordon::classify
