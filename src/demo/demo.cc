@@ -14,6 +14,7 @@
 #include "cordon/protocol/openai.h"
 #include "cordon/protocol/sse.h"
 #include "gateway/gateway.h"
+#include "gateway/inspect.h"
 #include "http/deadline.h"
 #include "simulate/simulator.h"
 #include "upstream/client.h"
@@ -132,18 +133,32 @@ asio::awaitable<Outcome> send(upstream::Client& client, const config::Backend& g
   co_return outcome;
 }
 
-/// Why the decision went this way, from policy::decide: the same function the gateway used.
-std::string why(const config::Config& config, const Step& step, const Outcome& outcome) {
+/// Why the decision went this way: detection and policy::decide, the very functions the gateway
+/// served the request with.
+std::string why(const gateway::Snapshot& snapshot, const Step& step, const Outcome& outcome) {
+  const config::Config& config = *snapshot.config;
   const config::Model* model = config.findModel(step.model);
+  auto request = protocol::decodeOpenAiChatRequest(requestBody(step));
+  const classify::ScratchPtr scratch = snapshot.classifier->makeScratch();
   policy::RequestFacts facts;
   if (!step.level.empty()) {
     facts.declared = config.findLevel(step.level);
   }
-  const auto decision = policy::decide(config, config.tenants.front(), nullptr, *model, facts);
-  if (!decision.allowed()) {
-    return *decision.refusal;
+  std::vector<classify::Finding> buffer;
+  std::vector<gateway::LocatedFinding> findings;
+  if (model == nullptr || !request || !scratch ||
+      !gateway::assessRequest(config, *snapshot.classifier, *scratch, *request, buffer, facts,
+                              &findings)) {
+    return "(cannot explain this step)";
   }
   std::string reasons;
+  for (const auto& located : findings) {
+    reasons += fmt::format("\n        found {} in {}", located.finding.type, located.text);
+  }
+  const auto decision = policy::decide(config, config.tenants.front(), nullptr, *model, facts);
+  if (!decision.allowed()) {
+    return reasons + (reasons.empty() ? "" : "\n        ") + *decision.refusal;
+  }
   for (const auto& verdict : decision.verdicts) {
     const auto& backend = config.backends[model->targets[verdict.target].backend];
     reasons += fmt::format("\n        {:<12} {}: {}", backend.name,
@@ -188,6 +203,9 @@ int run(const Options& options, const std::function<void()>& wait_for_stop) {
        false, "Draft a reply to the customer about their contract renewal."},
       {"Streaming works the same way (internal data may use the cloud)", "assistant", "internal",
        true, "Explain trust boundaries in three words."},
+      {"Nobody declared anything, but the prompt holds an e-mail address: detected, it stays "
+       "on-prem",
+       "assistant", "", false, "Tell jane.roe@example.com that her order has shipped."},
       {"Restricted data and a cloud-only model: cordon refuses rather than leak", "cloud-only",
        "restricted", false, "Reconcile these card payments."},
   };
@@ -213,6 +231,7 @@ int run(const Options& options, const std::function<void()>& wait_for_stop) {
       asio::detached);
   context.run();
 
+  const auto snapshot = gateway.snapshot();
   int exit_code = 0;
   for (std::size_t i = 0; i < steps.size(); ++i) {
     const Step& step = steps[i];
@@ -226,7 +245,7 @@ int run(const Options& options, const std::function<void()>& wait_for_stop) {
     } else {
       std::cout << fmt::format("    -> {}, level {}\n", outcome.status, outcome.level);
     }
-    std::cout << fmt::format("    why: {}\n    answer: {}\n\n", why(*config, step, outcome),
+    std::cout << fmt::format("    why: {}\n    answer: {}\n\n", why(*snapshot, step, outcome),
                              outcome.text);
     const bool expected = i + 1 == steps.size() ? outcome.status == 403 : outcome.status == 200;
     if (!expected) {

@@ -53,6 +53,9 @@ public:
   void start();
   std::uint16_t port() const noexcept;
 
+  /// The config snapshot new requests get (for tools that explain decisions the same way).
+  std::shared_ptr<const Snapshot> snapshot() const { return snapshot_.load(); }
+
   /// Replaces the config for new requests; requests in flight keep theirs. Listener settings
   /// (address, workers) are not changed by a reload. Throws std::invalid_argument, keeping the
   /// current config, when servingProblems() finds any.

@@ -29,8 +29,10 @@ protected:
   template <class Ready> void reload(const std::string& yaml, Ready ready) {
     dir.write("cordon.yaml", yaml);
     gatewayProcess().signal(SIGHUP);
-    for (int i = 0; i < 100 && !ready(); ++i) {
-      std::this_thread::sleep_for(20ms);
+    // A reload compiles a new detector database: a fraction of a second normally, seconds under
+    // the sanitizers. Poll until it has taken effect rather than for a fixed time.
+    for (int i = 0; i < 400 && !ready(); ++i) {
+      std::this_thread::sleep_for(50ms);
     }
   }
 
