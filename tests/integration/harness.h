@@ -26,6 +26,8 @@ using Clock = std::chrono::steady_clock;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 inline constexpr std::chrono::milliseconds kDefaultTimeout{10'000};
+/// Start-up compiles the detector database: under the sanitizers that alone takes seconds.
+inline constexpr std::chrono::milliseconds kStartTimeout{30'000};
 
 /// The `cordon` executable under test (CORDON_BINARY, set by CMake).
 std::string cordonBinary();
@@ -57,7 +59,7 @@ public:
 
   /// Waits for a stdout line `listening on HOST:PORT` and returns PORT. Throws (failing the test)
   /// on timeout or when the process exits first, with its output in the message.
-  std::uint16_t waitForListening(std::chrono::milliseconds timeout = kDefaultTimeout);
+  std::uint16_t waitForListening(std::chrono::milliseconds timeout = kStartTimeout);
 
   /// Waits for the process to exit by itself; its exit code, or 128+signal, or nullopt on timeout.
   std::optional<int> waitExit(std::chrono::milliseconds timeout = kDefaultTimeout);
