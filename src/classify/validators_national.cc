@@ -67,6 +67,20 @@ bool esLetterValid(long number, char letter) noexcept {
   return kEsLetters[static_cast<std::size_t>(number % 23)] == upper(letter);
 }
 
+/// The ISO 7064 MOD 11,10 check digit over the first `count` digits (German VAT and tax IDs).
+int iso7064Mod1110CheckDigit(const Digits& g, std::size_t count) noexcept {
+  int product = 10;
+  for (std::size_t i = 0; i < count; ++i) {
+    int sum = (g.d[i] + product) % 10;
+    if (sum == 0) {
+      sum = 10;
+    }
+    product = (2 * sum) % 11;
+  }
+  const int check = 11 - product;
+  return check == 10 ? 0 : check;
+}
+
 } // namespace
 
 bool deVatIdValid(std::string_view text) noexcept {
@@ -74,19 +88,7 @@ bool deVatIdValid(std::string_view text) noexcept {
   if (g.n != 9) {
     return false;
   }
-  int product = 10;
-  for (std::size_t i = 0; i < 8; ++i) {
-    int sum = (g.d[i] + product) % 10;
-    if (sum == 0) {
-      sum = 10;
-    }
-    product = (2 * sum) % 11;
-  }
-  int check = 11 - product;
-  if (check == 10) {
-    check = 0;
-  }
-  return check == g.d[8];
+  return iso7064Mod1110CheckDigit(g, 8) == g.d[8];
 }
 
 bool krRrnValid(std::string_view text) noexcept {
@@ -359,19 +361,7 @@ bool deTaxIdValid(std::string_view text) noexcept {
   if (repeated > 1) {
     return false;
   }
-  int product = 10;
-  for (std::size_t i = 0; i < 10; ++i) {
-    int sum = (g.d[i] + product) % 10;
-    if (sum == 0) {
-      sum = 10;
-    }
-    product = (2 * sum) % 11;
-  }
-  int check = 11 - product;
-  if (check == 10) {
-    check = 0;
-  }
-  return check == g.d[10];
+  return iso7064Mod1110CheckDigit(g, 10) == g.d[10];
 }
 
 bool auAcnValid(std::string_view text) noexcept {
