@@ -17,6 +17,7 @@
 
 #include "classify/patterns.h"
 #include "classify/validators.h"
+#include "classify/validators_secrets.h"
 
 namespace cordon::classify {
 namespace {
@@ -333,6 +334,20 @@ bool isLinePrefix(std::string_view text, std::uint32_t start, std::uint32_t end)
   return after + 1 < text.size() && text[after] == ' ' && text[after + 1] != '\n';
 }
 
+/// Narrows a credential candidate to the secret inside it (see credentialSecret).
+bool narrowToSecret(std::string_view text, Candidate& cand) noexcept {
+  const char left = cand.start > 0 ? text[cand.start - 1] : '\0';
+  const char right = cand.end < text.size() ? text[cand.end] : '\0';
+  const SecretSpan secret =
+      credentialSecret(text.substr(cand.start, cand.end - cand.start), left, right);
+  if (secret.length == 0) {
+    return false;
+  }
+  cand.start += static_cast<std::uint32_t>(secret.offset);
+  cand.end = cand.start + static_cast<std::uint32_t>(secret.length);
+  return true;
+}
+
 bool validate(const PatternMeta& meta, std::string_view text, Candidate& cand) noexcept {
   switch (meta.check) {
   case Check::None:
@@ -354,6 +369,10 @@ bool validate(const PatternMeta& meta, std::string_view text, Candidate& cand) n
     return emailValid(text.substr(cand.start, cand.end - cand.start)) &&
            !insideUrl(text, cand.start);
   case Check::Url:
+    // "log.info(" and "self.app(": a bare host name right before '(' is a method call.
+    if (meta.extend == Extend::Hostname && cand.end < text.size() && text[cand.end] == '(') {
+      return false;
+    }
     cand.end = trimUrlEnd(text, cand.start, cand.end);
     return urlValid(text.substr(cand.start, cand.end - cand.start));
   case Check::Phone: {
@@ -374,6 +393,8 @@ bool validate(const PatternMeta& meta, std::string_view text, Candidate& cand) n
     return shannonEntropy(text.substr(cand.start, cand.end - cand.start)) >= 3.0;
   case Check::Custom:
     return meta.valid != nullptr && meta.valid(text.substr(cand.start, cand.end - cand.start));
+  case Check::Credential:
+    return narrowToSecret(text, cand);
   }
   return false;
 }
@@ -574,7 +595,8 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
     if (hasContext(text, cand.start, meta.negative)) {
       score -= kContextBoost;
     }
-    score = std::clamp(score, 0.0F, 1.0F);
+    // Kept unclamped until the findings are written: when two overlapping candidates both reach
+    // 1.0, the one that got there with more to spare (a specific type over a generic one) wins.
     if (score < meta.threshold) {
       continue;
     }
@@ -609,7 +631,8 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
     }
     if (j - i == 1) {
       const Candidate& c = cands[i];
-      out.push_back(Finding{impl_->types[impl_->metas[c.id].type_index], c.start, c.end, c.score});
+      out.push_back(Finding{impl_->types[impl_->metas[c.id].type_index], c.start, c.end,
+                            std::clamp(c.score, 0.0F, 1.0F)});
       i = j;
       continue;
     }
@@ -626,7 +649,8 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
       accepted.insert(pos, c);
     }
     for (const Candidate& c : accepted) {
-      out.push_back(Finding{impl_->types[impl_->metas[c.id].type_index], c.start, c.end, c.score});
+      out.push_back(Finding{impl_->types[impl_->metas[c.id].type_index], c.start, c.end,
+                            std::clamp(c.score, 0.0F, 1.0F)});
     }
     i = j;
   }

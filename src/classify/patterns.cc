@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "classify/validators.h"
+#include "classify/validators_regional.h"
 
 namespace cordon::classify {
 namespace {
@@ -19,6 +20,8 @@ constexpr std::string_view kIpContext =
     "ip|ipv4|address|addr|host|server|dns|gateway|subnet|ping|connect|proxy|firewall|route";
 constexpr std::string_view kPhoneNegative =
     "order|invoice|tracking|ticket|reference|ref|serial|case|po|sku|account";
+constexpr std::string_view kDateContext =
+    "today|date|dated|due|expir|exp|valid|since|until|heute|datum|fecha|hoy|aujourd";
 constexpr std::string_view kIbanContext = "iban|bank|account|konto|cuenta|compte";
 
 // Bare-domain URLs: common generic and country TLDs, never ones that read as file extensions or
@@ -28,6 +31,11 @@ constexpr std::string_view kIbanContext = "iban|bank|account|konto|cuenta|compte
   "(?:com|org|net|edu|gov|mil|io|ai|dev|app|info|biz|co|uk|de|fr|es|nl|be|ch|se|dk|fi|ie|pt|cz|"   \
   "ru|jp|cn|kr|au|nz|ca|br|mx|ar|eu|tv|xyz|online|site|tech|cloud|webcam|store|shop|il|gr|hu|"     \
   "ro|tr|za|sg|hk|tw|vn|ph|ua|sk|hr|bg|lv|lu|cl|ng|ke|eg|ae|pk|bd|news|blog)"
+
+// Month names and their abbreviations (matched caseless).
+#define CORDON_MONTHS                                                                              \
+  "(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"               \
+  "sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 
 constexpr std::array kPatterns{
     // E-mail: local@domain.tld.
@@ -182,8 +190,13 @@ constexpr std::array kPatterns{
         "PRIVATE_KEY",
         R"(-----BEGIN[A-Z ]* PRIVATE KEY(?: BLOCK)?-----[^-]*-----END[A-Z ]* PRIVATE KEY(?: BLOCK)?-----)",
         Check::None, Boundary::None, 1.0F, 0.5F},
-    PatternSpec{"AWS_ACCESS_KEY", R"((?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16})",
-                Check::Secret, Boundary::Token, 0.9F, 0.5F},
+    // AWS's documented example key ("AKIAIOSFODNN7EXAMPLE") is not a credential.
+    PatternSpec{.type = "AWS_ACCESS_KEY",
+                .regex = R"((?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16})",
+                .check = Check::Custom,
+                .boundary = Boundary::Token,
+                .score = 0.9F,
+                .valid = &awsAccessKeyValid},
     PatternSpec{"GITHUB_TOKEN", R"(gh[pousr]_[A-Za-z0-9]{36})", Check::Secret, Boundary::Token,
                 0.95F, 0.5F},
     PatternSpec{"GITHUB_TOKEN", R"(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})", Check::Secret,
@@ -225,25 +238,38 @@ constexpr std::array kPatterns{
         .check = Check::Custom,
         .score = 0.6F,
         .valid = &numericDateValid},
-    PatternSpec{
-        .type = "DATE_TIME",
-        .regex =
-            R"((?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+[0-9]{1,2}(?:st|nd|rd|th)?,?\s+[0-9]{4}|[0-9]{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?),?\s+[0-9]{4}|[0-9]{1,2}-(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?))",
-        .check = Check::Custom,
-        .score = 0.85F,
-        .caseless = true,
-        .valid = &namedDateValid},
+    PatternSpec{.type = "DATE_TIME",
+                .regex = CORDON_MONTHS
+                R"(\.?\s+[0-9]{1,2}(?:st|nd|rd|th)?,?\s+[0-9]{4}|)"
+                R"([0-9]{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?)" CORDON_MONTHS R"(,?\s+[0-9]{4}|)"
+                R"([0-9]{1,2}-)" CORDON_MONTHS R"((?:-[0-9]{4}|-[0-9]{2})?|)" CORDON_MONTHS
+                R"(-(?:[0-9]{4}|[0-9]{2}))",
+                .check = Check::Custom,
+                .score = 0.85F,
+                .caseless = true,
+                .valid = &namedDateValid},
     PatternSpec{.type = "DATE_TIME",
                 .regex = R"([0-9]{1,2}(?::[0-9]{2})?\s?[ap]m)",
                 .check = Check::Custom,
                 .score = 0.6F,
                 .caseless = true,
                 .valid = &clockTimeValid},
+    // A month and a two-digit year ("5/21") reads as a fraction or a score as often as a date: only
+    // after a date word. Even then it scores no higher than a
+    // full date, so that "5/21/21" stays one finding.
+    PatternSpec{.type = "DATE_TIME",
+                .regex = R"([0-9]{1,2}/[0-9]{2})",
+                .check = Check::Custom,
+                .score = 0.2F,
+                .threshold = 0.55F,
+                .context = kDateContext,
+                .valid = &numericDateValid},
     PatternSpec{"JWT", R"(ey[A-Za-z0-9_-]{8,}\.ey[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*=*)", Check::None,
                 Boundary::Token, 0.9F, 0.5F},
 };
 
 #undef CORDON_TLDS
+#undef CORDON_MONTHS
 
 } // namespace
 
@@ -254,7 +280,8 @@ std::span<const PatternSpec> corePatterns() noexcept {
 std::span<const PatternSpec> builtinPatterns() noexcept {
   static const std::vector<PatternSpec> all = [] {
     std::vector<PatternSpec> patterns;
-    for (auto group : {corePatterns(), nationalIdPatterns(), secretPatterns()}) {
+    for (auto group :
+         {corePatterns(), nationalIdPatterns(), secretPatterns(), regionalPatterns()}) {
       patterns.insert(patterns.end(), group.begin(), group.end());
     }
     return patterns;

@@ -19,6 +19,9 @@ constexpr std::string_view kHrContext = "handelsregister|amtsgericht|registerger
 constexpr std::string_view kFsContext = "führerschein|fuehrerschein|fahrerlaubnis|driving|licen";
 constexpr std::string_view kKrRrnContext = "rrn|주민등록|주민번호|resident registration";
 constexpr std::string_view kKrFrnContext = "frn|외국인등록|foreign registration|alien registration";
+// Order, batch and ticket numbers are often keyed by a date too ("240315-1234567").
+constexpr std::string_view kDateKeyedNumberNegative =
+    "order|invoice|tracking|ticket|ref|serial|build|batch|lot|case|po|sku";
 constexpr std::string_view kSgContext = "nric|fin|identity card|ic no";
 constexpr std::string_view kEsNifContext = "nif|dni|documento|identidad";
 constexpr std::string_view kEsNieContext = "nie|extranjero|foreigner";
@@ -129,7 +132,9 @@ constexpr std::array kPatterns{
                 .threshold = 0.9F,
                 .context = kFsContext,
                 .caseless = true},
-    // Korean RRN / FRN: YYMMDD-GNNNNNC with a real date; the pre-2020 check digit or context.
+    // Korean RRN / FRN: YYMMDD-GNNNNNN with a real date and the sex/century digit. Numbers issued
+    // since October 2020 have no check digit, so the dashed form stands on its own (a pre-2020
+    // check digit scores higher); thirteen bare digits need context.
     PatternSpec{.type = "KR_RRN",
                 .regex = R"([0-9]{6}-[1-4][0-9]{6})",
                 .check = Check::Custom,
@@ -139,9 +144,9 @@ constexpr std::array kPatterns{
     PatternSpec{.type = "KR_RRN",
                 .regex = R"([0-9]{6}-[1-4][0-9]{6})",
                 .check = Check::Custom,
-                .score = 0.6F,
-                .threshold = 0.9F,
+                .score = 0.5F,
                 .context = kKrRrnContext,
+                .negative = kDateKeyedNumberNegative,
                 .valid = &krRrnValid},
     PatternSpec{.type = "KR_RRN",
                 .regex = R"([0-9]{13})",
@@ -160,9 +165,9 @@ constexpr std::array kPatterns{
     PatternSpec{.type = "KR_FRN",
                 .regex = R"([0-9]{6}-[5-8][0-9]{6})",
                 .check = Check::Custom,
-                .score = 0.6F,
-                .threshold = 0.9F,
+                .score = 0.5F,
                 .context = kKrFrnContext,
+                .negative = kDateKeyedNumberNegative,
                 .valid = &krFrnValid},
     PatternSpec{.type = "KR_FRN",
                 .regex = R"([0-9]{13})",

@@ -156,6 +156,18 @@ constexpr std::array kPatterns{
                 .boundary = Boundary::Alnum,
                 .score = 0.9F,
                 .valid = bitcoinBech32Valid},
+    // Passwords in URLs and connection strings; Check::Credential narrows the span to the
+    // password itself, so a pseudonymized or refused request names only that.
+    PatternSpec{.type = "BASIC_AUTH_CREDENTIALS",
+                .regex = R"(://[^\s/?#@:]+:[^\s/?#@]+@)",
+                .check = Check::Credential,
+                .boundary = Boundary::None,
+                .score = 0.9F},
+    PatternSpec{.type = "PASSWORD",
+                .regex = R"((?:password|passwd|pwd)[ \t]?=[ \t]?[^\s;&'"()\[\]{}<>,]+)",
+                .check = Check::Credential,
+                .score = 0.6F, // below the vendor formats: "artifactory_password=AP..."
+                .caseless = true},
 };
 
 } // namespace

@@ -455,8 +455,9 @@ bool numericDateValid(std::string_view text) noexcept {
   if (!n.ok) {
     return false;
   }
-  if (n.count == 2) {
-    return n.widths[1] == 4 && plausibleYear(n.values[1]) && n.values[0] >= 1 && n.values[0] <= 12;
+  if (n.count == 2) { // month and year: "05/2021", "5/21"
+    return (n.widths[1] == 4 ? plausibleYear(n.values[1]) : n.widths[1] == 2) && n.values[0] >= 1 &&
+           n.values[0] <= 12;
   }
   if (n.count != 3) {
     return false;
@@ -469,8 +470,17 @@ bool numericDateValid(std::string_view text) noexcept {
 bool namedDateValid(std::string_view text) noexcept {
   const int month = monthFromName(text);
   const Numbers n = numbersIn(text);
-  if (month == 0 || !n.ok || n.count < 1 || n.count > 2 || n.widths[0] > 2) {
+  if (month == 0 || !n.ok || n.count < 1 || n.count > 2) {
     return false;
+  }
+  if (n.count == 1 && n.widths[0] == 4) { // "May-2021"
+    return plausibleYear(n.values[0]);
+  }
+  if (n.widths[0] > 2) {
+    return false;
+  }
+  if (n.count == 2 && n.widths[1] == 2) { // "5-May-21"
+    return dateValid(2000, month, n.values[0]);
   }
   if (n.count == 2) {
     return n.widths[1] == 4 && plausibleYear(n.values[1]) &&

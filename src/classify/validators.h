@@ -47,11 +47,12 @@ bool dateValid(int year, int month, int day) noexcept;
 bool isoDateTimeValid(std::string_view text) noexcept;
 
 /// Day, month and year in digits, in either day/month order ("12/31/2024", "21.5.2021",
-/// "21/05/21"), or month and year ("5/2021"); years 1900-2099 (two-digit years: 20xx).
+/// "21/05/21"), or month and year ("5/2021", "5/21"); years 1900-2099
+/// (two-digit years: 20xx).
 bool numericDateValid(std::string_view text) noexcept;
 
-/// A date with a month name ("November 30th 2021", "3rd of April 2021", "05-May"): the day exists
-/// in that month (and year, when given).
+/// A date with a month name ("November 30th 2021", "3rd of April 2021", "05-May", "5-May-21",
+/// "May-2021"): the day exists in that month (and year, when given); a bare year is plausible.
 bool namedDateValid(std::string_view text) noexcept;
 
 /// A clock time with am/pm ("12:00 PM", "12pm"): hour 1-12, minutes 0-59.

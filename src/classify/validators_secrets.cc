@@ -147,4 +147,68 @@ bool bitcoinBech32Valid(std::string_view text) noexcept {
   return witness != 0 || program == 20 || program == 32;
 }
 
+namespace {
+
+bool placeholderSecret(std::string_view value) noexcept {
+  if (value.empty()) {
+    return true;
+  }
+  const char first = value.front();
+  if (first == '$' || first == '%' || first == '{' || first == '<' || first == '*' ||
+      first == '/') {
+    return true;
+  }
+  const auto only = [&](char a, char b) {
+    return std::all_of(value.begin(), value.end(), [&](char c) { return c == a || c == b; });
+  };
+  return only('*', '*') || only('x', 'X');
+}
+
+char lowerAscii(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+} // namespace
+
+SecretSpan credentialSecret(std::string_view candidate, char left, char right) noexcept {
+  if (candidate.starts_with("://")) {
+    const std::size_t at = candidate.rfind('@');
+    const std::size_t colon = candidate.find(':', 3);
+    if (at == std::string_view::npos || colon == std::string_view::npos || colon >= at) {
+      return {};
+    }
+    const std::string_view secret = candidate.substr(colon + 1, at - colon - 1);
+    if (placeholderSecret(secret)) {
+      return {};
+    }
+    return {colon + 1, secret.size()};
+  }
+  const std::size_t equals = candidate.find('=');
+  if (equals == std::string_view::npos) {
+    return {};
+  }
+  const bool pwd_key = lowerAscii(candidate[0]) == 'p' && candidate.size() > 2 &&
+                       lowerAscii(candidate[1]) == 'w' && lowerAscii(candidate[2]) == 'd';
+  const auto field_start = [](char c) {
+    return c == 0 || c == ';' || c == '?' || c == '&' || c == '_' || c == ' ' || c == '\t' ||
+           c == '\n' || c == '"' || c == '\'';
+  };
+  const auto field_end = [](char c) {
+    return c == 0 || c == ';' || c == '&' || c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
+           c == '"' || c == '\'';
+  };
+  if (!field_start(left) || !field_end(right) || (pwd_key && left != ';')) {
+    return {};
+  }
+  std::size_t offset = equals + 1;
+  while (offset < candidate.size() && (candidate[offset] == ' ' || candidate[offset] == '\t')) {
+    ++offset;
+  }
+  const std::string_view secret = candidate.substr(offset);
+  if (placeholderSecret(secret)) {
+    return {};
+  }
+  return {offset, secret.size()};
+}
+
 } // namespace cordon::classify

@@ -1,6 +1,7 @@
 // Validators for secret and token formats (Check::Custom rows of patterns_secrets.cc).
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 namespace cordon::classify {
@@ -22,5 +23,23 @@ bool bitcoinBase58Valid(std::string_view text) noexcept;
 
 /// A Bitcoin bech32 / bech32m segwit address (bc1..., BIP 173 / BIP 350 checksums).
 bool bitcoinBech32Valid(std::string_view text) noexcept;
+
+/// Where the secret sits inside a credential candidate, relative to its start; length 0 when the
+/// candidate holds no real secret.
+struct SecretSpan {
+  std::size_t offset = 0;
+  std::size_t length = 0;
+};
+
+/// The password of a credential candidate (Check::Credential):
+/// - "://user:secret@" (URL user info): the bytes between the first ':' and the '@';
+/// - "password=secret" / "pwd=secret" (connection strings, URL queries, environment): the value.
+/// Placeholders and references are not secrets: values starting with '$', '%', '{', '<', '*'
+/// or '/', and all-'*' or all-'x' values. `left` and `right` are the bytes just before and after
+/// the candidate (0 at the text's edge): a key=value pair counts only as a whole field of a
+/// connection string, query or assignment (after nothing, ';', '?', '&', '_', space or a quote;
+/// before nothing, ';', '&', space or a quote); "pwd=" only after ';' (PWD is also the shell's
+/// working directory).
+SecretSpan credentialSecret(std::string_view candidate, char left, char right) noexcept;
 
 } // namespace cordon::classify

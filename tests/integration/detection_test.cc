@@ -64,7 +64,7 @@ TEST_F(DetectionTest, ToolCallArgumentsAreScanned) {
   expectRoutedTo(
       R"({"model":"assistant","messages":[{"role":"user","content":"Check the deployment."},)"
       R"({"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function",)"
-      R"("function":{"name":"deploy","arguments":"{\"key\":\"AKIAIOSFODNN7EXAMPLE\"}"}}]},)"
+      R"("function":{"name":"deploy","arguments":"{\"key\":\"AKIAZ3MSJV4WWNKWW5FG\"}"}}]},)"
       R"({"role":"tool","tool_call_id":"c1","content":"done"}]})",
       "local", "restricted");
 }

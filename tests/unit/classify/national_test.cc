@@ -8,41 +8,12 @@
 
 #include "classify/validators_national.h"
 #include "cordon/classify/classifier.h"
+#include "scan_fixture.h"
 
 namespace cordon::classify {
 namespace {
 
-struct Hit {
-  std::string type;
-  std::string value;
-  friend bool operator==(const Hit&, const Hit&) = default;
-};
-
-class NationalTest : public ::testing::Test {
-protected:
-  void SetUp() override {
-    auto built = Classifier::build({});
-    ASSERT_TRUE(built.has_value()) << built.error().detail;
-    classifier_ = *built;
-    scratch_ = classifier_->makeScratch();
-    ASSERT_NE(scratch_, nullptr);
-  }
-
-  std::vector<Hit> hits(std::string_view text) {
-    std::vector<Finding> out;
-    EXPECT_TRUE(classifier_->scan(text, *scratch_, out).has_value());
-    std::vector<Hit> result;
-    result.reserve(out.size());
-    for (const Finding& f : out) {
-      result.push_back(
-          Hit{std::string(f.type), std::string(text.substr(f.start, f.end - f.start))});
-    }
-    return result;
-  }
-
-  ClassifierConstSharedPtr classifier_;
-  ScratchPtr scratch_;
-};
+using NationalTest = ScanTest;
 
 struct Case {
   std::string_view text;
