@@ -27,6 +27,7 @@ struct PatternMeta {
   Check check = Check::None;
   Validator valid = nullptr;
   bool skip_as_line_prefix = false;
+  bool shy_of_codes = false;
   Boundary boundary = Boundary::None;
   bool custom_word = false;
   Extend extend = Extend::None;
@@ -348,6 +349,53 @@ bool narrowToSecret(std::string_view text, Candidate& cand) noexcept {
   return true;
 }
 
+/// A letters-and-digits code: at least four bytes, a digit and an upper-case letter, no
+/// lower-case letter.
+bool isCodeToken(std::string_view token) noexcept {
+  if (token.size() < 4) {
+    return false;
+  }
+  bool digit = false;
+  bool upper = false;
+  for (const char c : token) {
+    digit = digit || isDigitByte(static_cast<unsigned char>(c));
+    upper = upper || (c >= 'A' && c <= 'Z');
+    if (c >= 'a' && c <= 'z') {
+      return false;
+    }
+  }
+  return digit && upper;
+}
+
+/// True when a one-token candidate has a code (isCodeToken) as the token just before or after
+/// it, across spaces and commas.
+bool besideCode(std::string_view text, std::uint32_t start, std::uint32_t end) noexcept {
+  const std::string_view span = text.substr(start, end - start);
+  if (span.find(' ') != std::string_view::npos) {
+    return false;
+  }
+  const auto gap = [](char c) { return c == ' ' || c == ','; };
+  const auto token_byte = [](char c) { return isAlnumByte(static_cast<unsigned char>(c)); };
+  std::size_t left = start;
+  while (left > 0 && gap(text[left - 1])) {
+    --left;
+  }
+  std::size_t left_start = left;
+  while (left_start > 0 && token_byte(text[left_start - 1])) {
+    --left_start;
+  }
+  std::size_t right = end;
+  while (right < text.size() && gap(text[right])) {
+    ++right;
+  }
+  std::size_t right_end = right;
+  while (right_end < text.size() && token_byte(text[right_end])) {
+    ++right_end;
+  }
+  return (left < start && isCodeToken(text.substr(left_start, left - left_start))) ||
+         (right > end && isCodeToken(text.substr(right, right_end - right)));
+}
+
 bool validate(const PatternMeta& meta, std::string_view text, Candidate& cand) noexcept {
   switch (meta.check) {
   case Check::None:
@@ -476,6 +524,7 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
     meta.check = spec.check;
     meta.valid = spec.valid;
     meta.skip_as_line_prefix = spec.skip_as_line_prefix;
+    meta.shy_of_codes = spec.shy_of_codes;
     meta.boundary = spec.boundary;
     meta.score = spec.score;
     meta.threshold = spec.threshold;
@@ -581,12 +630,19 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
   for (Candidate cand : cands) {
     const PatternMeta& meta = impl_->metas[cand.id];
     if (!validate(meta, text, cand) || cand.end <= cand.start ||
-        (meta.skip_as_line_prefix && isLinePrefix(text, cand.start, cand.end))) {
+        (meta.skip_as_line_prefix && isLinePrefix(text, cand.start, cand.end)) ||
+        (meta.shy_of_codes && besideCode(text, cand.start, cand.end))) {
       continue;
     }
     float score = meta.score;
     if (meta.check == Check::Ipv4 &&
         sectionNumberLike(text.substr(cand.start, cand.end - cand.start))) {
+      score -= kContextBoost;
+    }
+    // One digit run in ten passes Luhn: outside the issuers' ranges and lengths a card word must
+    // vouch for it.
+    if (meta.check == Check::CreditCard &&
+        !creditCardIssuerKnown(text.substr(cand.start, cand.end - cand.start))) {
       score -= kContextBoost;
     }
     if (hasContext(text, cand.start, meta.context)) {

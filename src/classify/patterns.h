@@ -70,6 +70,9 @@ struct PatternSpec {
   /// Not reported when the candidate starts a line and more text follows on that line: a log
   /// record's leading timestamp is metadata of the record, not content of the text.
   bool skip_as_line_prefix = false;
+  /// Not reported when written as one token next to another letters-and-digits code ("FPJ6K
+  /// WINMOV EA4C"): a list of serials, coupon or booking codes, not a plate or a postcode.
+  bool shy_of_codes = false;
 };
 
 inline constexpr std::size_t kContextWindow = 40;

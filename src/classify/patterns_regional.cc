@@ -57,7 +57,8 @@ constexpr std::array kPatterns{
                 .check = Check::Custom,
                 .score = 0.6F,
                 .context = kPostcodeContext,
-                .valid = &ukPostcodeValid},
+                .valid = &ukPostcodeValid,
+                .shy_of_codes = true},
     // US DEA registration number (the identifier of a prescriber, Presidio's MEDICAL_LICENSE).
     // Two letters and seven digits is also the shape of order and part numbers, one in ten of
     // which passes the check digit: a medical or licence word must precede it.

@@ -98,6 +98,57 @@ bool luhnValid(std::string_view text) noexcept {
   return count > 0 && sum % 10 == 0;
 }
 
+bool creditCardIssuerKnown(std::string_view text) noexcept {
+  std::array<char, 6> prefix{};
+  std::size_t n = 0;
+  int digits = 0;
+  for (const char c : text) {
+    if (isDigit(c)) {
+      if (n < prefix.size()) {
+        prefix[n++] = c;
+      }
+      ++digits;
+    }
+  }
+  if (n < prefix.size()) {
+    return false;
+  }
+  const auto lead = [&](std::size_t count) {
+    int value = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      value = value * 10 + (prefix[i] - '0');
+    }
+    return value;
+  };
+  const bool long_card = digits >= 16 && digits <= 19;
+  switch (prefix[0]) {
+  case '1': // UATP
+    return digits == 15;
+  case '2': // Mastercard 2-series
+    return digits == 16 && lead(4) >= 2221 && lead(4) <= 2720;
+  case '3':
+    if (lead(2) == 34 || lead(2) == 37) { // American Express
+      return digits == 15;
+    }
+    if ((lead(3) >= 300 && lead(3) <= 305) || lead(2) == 36 || lead(2) == 38 ||
+        lead(2) == 39) { // Diners Club
+      return digits >= 14;
+    }
+    return lead(4) >= 3528 && lead(4) <= 3589 && long_card; // JCB
+  case '4':                                                 // Visa
+    return digits == 13 || digits == 16 || digits == 19;
+  case '5':
+    if (lead(2) >= 51 && lead(2) <= 55) { // Mastercard
+      return digits == 16;
+    }
+    return lead(2) == 50 || lead(2) >= 56; // Maestro
+  case '6':                                // Discover, UnionPay, Maestro
+    return true;
+  default:
+    return false;
+  }
+}
+
 bool creditCardValid(std::string_view text) noexcept {
   int digits = 0;
   char sep = 0;

@@ -10,6 +10,10 @@ namespace cordon::classify {
 /// Luhn (mod 10) over the decimal digits of `text`; other bytes are skipped. False if no digit.
 bool luhnValid(std::string_view text) noexcept;
 
+/// The digits' leading range and length belong to a card issuer (Visa 13/16/19, Mastercard 16,
+/// American Express 15, Diners, JCB, Discover, UnionPay, Maestro, UATP 15).
+bool creditCardIssuerKnown(std::string_view text) noexcept;
+
 /// 13-19 digits with optional single spaces or dashes, Luhn-valid, not all one digit.
 bool creditCardValid(std::string_view text) noexcept;
 

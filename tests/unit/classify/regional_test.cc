@@ -32,6 +32,7 @@ TEST_F(RegionalTest, FindsEachFormatWithExactSpan) {
       {"Send it to M1 1AA, please.", "UK_POSTCODE", "M1 1AA"},
       {"postcode EC1A1BB", "UK_POSTCODE", "EC1A1BB"},
       {"Girobank: GIR 0AA", "UK_POSTCODE", "GIR 0AA"},
+      {"Offices: SW1A 1AA, EC1A 1BB", "UK_POSTCODE", "EC1A 1BB"},
       {"DEA registration BB1388568 on file", "MEDICAL_LICENSE", "BB1388568"},
       {"Organisationsnummer 556703-7485 tillhör oss", "SE_ORGANISATIONSNUMMER", "556703-7485"},
       {"vårt orgnr 5567037485", "SE_ORGANISATIONSNUMMER", "5567037485"},
@@ -59,6 +60,7 @@ TEST_F(RegionalTest, FindsEachFormatWithExactSpan) {
 
 TEST_F(RegionalTest, IgnoresLookAlikes) {
   const std::string_view types[] = {"TR_PHONE_NUMBER",
+                                    "UK_VEHICLE_REGISTRATION",
                                     "UK_POSTCODE",
                                     "MEDICAL_LICENSE",
                                     "SE_ORGANISATIONSNUMMER",
@@ -84,6 +86,8 @@ TEST_F(RegionalTest, IgnoresLookAlikes) {
       "connect(password=pw) and password = os.environ[\"DB\"]", // code, not a secret
       "aws_access_key_id = AKIAIOSFODNN7EXAMPLE",               // AWS's documented example
       "scored 5/21 in the quiz",                                // a score, not a date
+      "codes F3LAU00 FPJ6K WINMOV EA4C HU66STX 06RP13", // a plate's shape in a list of codes
+      "serials 4QADGY7 N34FS LIHL6QV",                  // a postcode's shape in a list of codes
   };
   for (const std::string_view text : texts) {
     for (const Hit& h : hits(text)) {

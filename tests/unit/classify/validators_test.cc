@@ -215,6 +215,20 @@ TEST(ValidatorsTest, DatesAndTimes) {
       {&clockTimeValid, "13:00 PM", false},
       {&clockTimeValid, "0am", false},
       {&clockTimeValid, "11:75 am", false},
+      {&namedDateValid, "5-May-21", true},
+      {&namedDateValid, "May-2021", true},
+      {&namedDateValid, "May-1492", false},
+      {&numericDateValid, "5/21", true},
+      {&numericDateValid, "13/21", false},
+      {&creditCardIssuerKnown, "4111 1111 1111 1111", true},
+      {&creditCardIssuerKnown, "371449635398431", true},
+      {&creditCardIssuerKnown, "30569309025904", true},
+      {&creditCardIssuerKnown, "3528000700000000", true},
+      {&creditCardIssuerKnown, "2221000000000009", true},
+      {&creditCardIssuerKnown, "122000000000003", true},
+      {&creditCardIssuerKnown, "2570752253294", false}, // 2-series is 16 digits
+      {&creditCardIssuerKnown, "3300000000000000", false},
+      {&creditCardIssuerKnown, "41111111111111", false}, // Visa has no 14-digit cards
   };
   for (const Case& c : cases) {
     EXPECT_EQ(c.valid(c.text), c.expected) << c.text;
