@@ -155,7 +155,6 @@ std::size_t findStart(Extend extend, const unsigned char* data, std::size_t from
   bool (*allowed)(unsigned char) noexcept = nullptr;
   switch (extend) {
   case Extend::None:
-    return from;
   case Extend::Rescan:
     return from;
   case Extend::Digits:
@@ -527,6 +526,10 @@ std::string compileMessage(hs_compile_error_t* error) {
 
 } // namespace
 
+/// Clusters up to this size take the sorted-insert path; larger ones acceptLarge, whose cost does
+/// not grow with the square of the cluster.
+constexpr std::size_t kSmallCluster = 64;
+
 class Scratch {
 public:
   hs_scratch_t* hs = nullptr;
@@ -536,6 +539,50 @@ public:
   std::vector<std::uint32_t> bounds; ///< Overlap resolution of large clusters (see acceptLarge).
   std::vector<std::uint32_t> taken;
 };
+
+namespace {
+
+/// Takes each of `ranked` (best first) that overlaps none taken before, into scratch.accepted
+/// (unordered). The spans are cut at every candidate's bounds; a Fenwick tree counts the taken
+/// pieces, so each candidate costs a few logarithmic steps.
+void acceptLarge(std::span<const Candidate> ranked, Scratch& scratch) {
+  std::vector<std::uint32_t>& bounds = scratch.bounds;
+  bounds.clear();
+  for (const Candidate& c : ranked) {
+    bounds.push_back(c.start);
+    bounds.push_back(c.end);
+  }
+  std::sort(bounds.begin(), bounds.end());
+  bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
+  std::vector<std::uint32_t>& taken = scratch.taken; // Fenwick tree over the pieces, 1-based.
+  taken.assign(bounds.size() + 1, 0);
+  const auto piece = [&](std::uint32_t at) {
+    return static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), at) -
+                                    bounds.begin());
+  };
+  const auto taken_before = [&](std::size_t n) { // pieces [0, n)
+    std::uint32_t sum = 0;
+    for (; n > 0; n &= n - 1) {
+      sum += taken[n];
+    }
+    return sum;
+  };
+  for (const Candidate& c : ranked) {
+    const std::size_t first = piece(c.start);
+    const std::size_t last = piece(c.end);
+    if (taken_before(last) != taken_before(first)) {
+      continue;
+    }
+    for (std::size_t p = first; p < last; ++p) {
+      for (std::size_t n = p + 1; n < taken.size(); n += n & (~n + 1)) {
+        ++taken[n];
+      }
+    }
+    scratch.accepted.push_back(c);
+  }
+}
+
+} // namespace
 
 void ScratchDeleter::operator()(Scratch* scratch) const noexcept {
   if (scratch != nullptr) {
@@ -817,14 +864,19 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
     std::sort(cands.begin() + static_cast<std::ptrdiff_t>(i),
               cands.begin() + static_cast<std::ptrdiff_t>(j), better);
     accepted.clear();
-    for (std::size_t k = i; k < j; ++k) {
-      const Candidate& c = cands[k];
-      auto pos =
-          std::lower_bound(accepted.begin(), accepted.end(), Candidate{0, c.end, 0, 0}, by_start);
-      if (pos != accepted.begin() && std::prev(pos)->end > c.start) {
-        continue;
+    if (j - i > kSmallCluster) {
+      acceptLarge(std::span<const Candidate>(cands).subspan(i, j - i), scratch);
+      std::sort(accepted.begin(), accepted.end(), by_start);
+    } else {
+      for (std::size_t k = i; k < j; ++k) {
+        const Candidate& c = cands[k];
+        auto pos =
+            std::lower_bound(accepted.begin(), accepted.end(), Candidate{0, c.end, 0, 0}, by_start);
+        if (pos != accepted.begin() && std::prev(pos)->end > c.start) {
+          continue;
+        }
+        accepted.insert(pos, c);
       }
-      accepted.insert(pos, c);
     }
     for (const Candidate& c : accepted) {
       out.push_back(Finding{impl_->types[impl_->metas[c.id].type_index], c.start, c.end, c.score});
