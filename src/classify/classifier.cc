@@ -1,14 +1,21 @@
-// One Hyperscan block-mode database for every candidate pattern (built-in table + custom
-// entities), compiled with SOM_LEFTMOST so each match carries its start. The match callback only
-// records candidates (after the cheap whole-token checks); validators, context words, thresholds
-// and overlap resolution run afterwards on that short list.
+// One Hyperscan block-mode database for the candidate patterns (built-in table + custom
+// entities). Start-of-match tracking is what makes such a database slow, so it is asked for only
+// where the start cannot be had otherwise: a fixed-width pattern starts `width` bytes before its
+// end, a bare digit-run row (\d{k}) is found by a plain loop over the digit runs instead of by
+// Hyperscan, and an Extend::Rescan row gets its start from a rescan of the few bytes before its
+// end. The match callback only records candidates (after the cheap whole-token checks), which are
+// then put in (end, pattern) order so that the result does not depend on the order in which
+// Hyperscan happens to report; validators, context words, thresholds and overlap resolution run
+// afterwards on that short list.
 #include "cordon/classify/classifier.h"
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +38,10 @@ struct PatternMeta {
   Boundary boundary = Boundary::None;
   bool custom_word = false;
   Extend extend = Extend::None;
+  /// Non-zero: every match is this long, so the start needs no SOM.
+  std::uint32_t width = 0;
+  /// The Extend::Rescan row alone, with SOM.
+  hs_database_t* rescan = nullptr;
   float score = 1.0F;
   float threshold = 0.5F;
   std::string_view context;
@@ -43,6 +54,18 @@ struct Candidate {
   std::uint32_t end = 0;
   float score = 0;
 };
+
+/// The start of an Extend::Rescan candidate before its rescan.
+constexpr std::uint32_t kPendingStart = std::numeric_limits<std::uint32_t>::max();
+
+/// A \d{k} row scanned as digit runs (see scanDigitRuns).
+struct DigitRunRow {
+  std::uint32_t id = 0;
+  std::uint32_t length = 0;
+};
+
+/// The longest digit run an Extend::Digits row reports (longer runs are part of something bigger).
+constexpr std::size_t kMaxDigitRun = 20;
 
 bool isAlnumByte(unsigned char c) noexcept {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -134,10 +157,11 @@ std::size_t findStart(Extend extend, const unsigned char* data, std::size_t from
   bool (*allowed)(unsigned char) noexcept = nullptr;
   switch (extend) {
   case Extend::None:
+  case Extend::Rescan:
     return from;
   case Extend::Digits:
     start = to;
-    limit = 20;
+    limit = kMaxDigitRun;
     allowed = isDigitByte;
     break;
   case Extend::EmailLocal:
@@ -167,21 +191,88 @@ int onMatch(unsigned int id, unsigned long long from, unsigned long long to, uns
   if (meta.check != Check::Iban && !rightOk(meta, ctx->data, ctx->size, to)) {
     return 0;
   }
+  if (meta.extend == Extend::Rescan) {
+    ctx->out->push_back(Candidate{id, kPendingStart, static_cast<std::uint32_t>(to), 0});
+    return 0;
+  }
+  if (meta.width != 0) {
+    from = to - meta.width;
+  }
   from = findStart(meta.extend, ctx->data, from, to);
   if (from >= to || !leftOk(meta, ctx->data, from)) {
     return 0;
   }
-  const auto start = static_cast<std::uint32_t>(from);
-  const auto end = static_cast<std::uint32_t>(to);
-  std::vector<Candidate>& out = *ctx->out;
-  // Matches arrive in end order: a longer match of the same pattern from the same start
-  // replaces the shorter one.
-  if (!out.empty() && out.back().id == id && out.back().start == start) {
-    out.back().end = end;
-    return 0;
-  }
-  out.push_back(Candidate{id, start, end, 0});
+  ctx->out->push_back(
+      Candidate{id, static_cast<std::uint32_t>(from), static_cast<std::uint32_t>(to), 0});
   return 0;
+}
+
+/// Candidates of the \d{k} rows, as Hyperscan and findStart would give them: a maximal run of
+/// k to kMaxDigitRun digits, whole-token on both sides, for each row with k no longer than the run.
+void scanDigitRuns(const PatternMeta* metas, std::span<const DigitRunRow> rows,
+                   std::uint32_t min_length, const unsigned char* data, std::size_t size,
+                   std::vector<Candidate>& out) {
+  std::size_t i = 0;
+  while (i < size) {
+    if (!isDigitByte(data[i])) {
+      ++i;
+      continue;
+    }
+    const std::size_t start = i;
+    while (i < size && isDigitByte(data[i])) {
+      ++i;
+    }
+    const std::size_t length = i - start;
+    if (length < min_length || length > kMaxDigitRun) {
+      continue;
+    }
+    for (const DigitRunRow& row : rows) {
+      const PatternMeta& meta = metas[row.id];
+      if (row.length <= length && rightOk(meta, data, size, i) && leftOk(meta, data, start)) {
+        out.push_back(
+            Candidate{row.id, static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(i), 0});
+      }
+    }
+  }
+}
+
+/// Bytes that may be \s (more than Hyperscan's set errs towards a larger rescan window).
+bool maybeSpaceByte(unsigned char c) noexcept {
+  return c == ' ' || (c >= '\t' && c <= '\r') || c == 0x85 || c == 0xA0;
+}
+
+int onRescanMatch(unsigned int /*id*/, unsigned long long from, unsigned long long to,
+                  unsigned int /*flags*/, void* user) {
+  auto* found = static_cast<std::pair<unsigned long long, unsigned long long>*>(user);
+  if (to == found->first) {
+    found->second = std::min(found->second, from);
+  }
+  return 0;
+}
+
+/// The leftmost start of an Extend::Rescan match ending at `end`, from the row alone scanned
+/// over every byte such a match can span; kPendingStart when there is none.
+std::uint32_t rescanStart(const PatternMeta& meta, const unsigned char* data, std::uint32_t end,
+                          hs_scratch_t* scratch) {
+  std::size_t from = end;
+  std::size_t budget = kRescanNonSpace;
+  while (from > 0) {
+    if (!maybeSpaceByte(data[from - 1])) {
+      if (budget == 0) {
+        break;
+      }
+      --budget;
+    }
+    --from;
+  }
+  std::pair<unsigned long long, unsigned long long> found{end - from, kPendingStart};
+  if (hs_scan(meta.rescan, reinterpret_cast<const char*>(data) + from,
+              static_cast<unsigned int>(end - from), 0, scratch, onRescanMatch,
+              &found) != HS_SUCCESS ||
+      found.second == kPendingStart) {
+    return kPendingStart;
+  }
+  return static_cast<std::uint32_t>(from + found.second);
 }
 
 /// True when one of the '|'-separated lower-case `words` starts a word within the window before
@@ -465,6 +556,37 @@ std::string escapeLiteral(std::string_view word) {
   return out;
 }
 
+/// k when `regex` is exactly \d{k} or [0-9]{k}, else 0.
+std::uint32_t digitRunLength(std::string_view regex) noexcept {
+  for (const std::string_view prefix : {std::string_view("\\d{"), std::string_view("[0-9]{")}) {
+    if (regex.size() > prefix.size() + 1 && regex.substr(0, prefix.size()) == prefix &&
+        regex.back() == '}') {
+      std::uint32_t length = 0;
+      for (const char c : regex.substr(prefix.size(), regex.size() - prefix.size() - 1)) {
+        if (!isDigitByte(static_cast<unsigned char>(c)) || length > 1000) {
+          return 0;
+        }
+        length = length * 10 + static_cast<std::uint32_t>(c - '0');
+      }
+      return length;
+    }
+  }
+  return 0;
+}
+
+/// The width of every match of `regex` when it has only one, else 0.
+std::uint32_t fixedWidth(const std::string& regex, unsigned int flags) {
+  hs_expr_info_t* info = nullptr;
+  hs_compile_error_t* error = nullptr;
+  if (hs_expression_info(regex.c_str(), flags, &info, &error) != HS_SUCCESS) {
+    hs_free_compile_error(error);
+    return 0;
+  }
+  const std::uint32_t width = info->min_width == info->max_width ? info->min_width : 0;
+  std::free(info); // NOLINT(cppcoreguidelines-no-malloc): hs_expression_info's malloc.
+  return width;
+}
+
 std::string compileMessage(hs_compile_error_t* error) {
   std::string message = error != nullptr && error->message != nullptr ? error->message : "unknown";
   hs_free_compile_error(error);
@@ -473,13 +595,63 @@ std::string compileMessage(hs_compile_error_t* error) {
 
 } // namespace
 
+/// Clusters up to this size take the sorted-insert path; larger ones acceptLarge, whose cost does
+/// not grow with the square of the cluster.
+constexpr std::size_t kSmallCluster = 64;
+
 class Scratch {
 public:
   hs_scratch_t* hs = nullptr;
   const void* owner = nullptr;
   std::vector<Candidate> candidates;
   std::vector<Candidate> accepted;
+  std::vector<std::uint32_t> bounds; ///< Overlap resolution of large clusters (see acceptLarge).
+  std::vector<std::uint32_t> taken;
 };
+
+namespace {
+
+/// Takes each of `ranked` (best first) that overlaps none taken before, into scratch.accepted
+/// (unordered). The spans are cut at every candidate's bounds; a Fenwick tree counts the taken
+/// pieces, so each candidate costs a few logarithmic steps.
+void acceptLarge(std::span<const Candidate> ranked, Scratch& scratch) {
+  std::vector<std::uint32_t>& bounds = scratch.bounds;
+  bounds.clear();
+  for (const Candidate& c : ranked) {
+    bounds.push_back(c.start);
+    bounds.push_back(c.end);
+  }
+  std::sort(bounds.begin(), bounds.end());
+  bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
+  std::vector<std::uint32_t>& taken = scratch.taken; // Fenwick tree over the pieces, 1-based.
+  taken.assign(bounds.size() + 1, 0);
+  const auto piece = [&](std::uint32_t at) {
+    return static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), at) -
+                                    bounds.begin());
+  };
+  const auto taken_before = [&](std::size_t n) { // pieces [0, n)
+    std::uint32_t sum = 0;
+    for (; n > 0; n &= n - 1) {
+      sum += taken[n];
+    }
+    return sum;
+  };
+  for (const Candidate& c : ranked) {
+    const std::size_t first = piece(c.start);
+    const std::size_t last = piece(c.end);
+    if (taken_before(last) != taken_before(first)) {
+      continue;
+    }
+    for (std::size_t p = first; p < last; ++p) {
+      for (std::size_t n = p + 1; n < taken.size(); n += n & (~n + 1)) {
+        ++taken[n];
+      }
+    }
+    scratch.accepted.push_back(c);
+  }
+}
+
+} // namespace
 
 void ScratchDeleter::operator()(Scratch* scratch) const noexcept {
   if (scratch != nullptr) {
@@ -490,13 +662,21 @@ void ScratchDeleter::operator()(Scratch* scratch) const noexcept {
 
 struct Classifier::Impl {
   hs_database_t* db = nullptr;
+  std::vector<hs_database_t*> rescan_dbs;
   std::vector<std::string> types;
   std::vector<PatternMeta> metas;
+  std::vector<DigitRunRow> digit_rows;
+  std::uint32_t min_digit_run = std::numeric_limits<std::uint32_t>::max();
 
   Impl() = default;
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
-  ~Impl() { hs_free_database(db); }
+  ~Impl() {
+    hs_free_database(db);
+    for (hs_database_t* rescan : rescan_dbs) {
+      hs_free_database(rescan);
+    }
+  }
 
   std::uint32_t typeIndex(std::string_view name) {
     for (std::size_t i = 0; i < types.size(); ++i) {
@@ -517,6 +697,20 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
   auto impl = std::make_unique<Impl>();
   std::vector<std::string> expressions;
   std::vector<unsigned int> flags;
+  std::vector<unsigned int> ids;
+  // SOM only where the start cannot be had from the width.
+  const auto add = [&](std::string expression, unsigned int expression_flags) {
+    PatternMeta& meta = impl->metas.back();
+    if (meta.extend == Extend::None) {
+      meta.width = fixedWidth(expression, expression_flags);
+      if (meta.width != 0) {
+        expression_flags &= ~static_cast<unsigned int>(HS_FLAG_SOM_LEFTMOST);
+      }
+    }
+    expressions.push_back(std::move(expression));
+    flags.push_back(expression_flags);
+    ids.push_back(static_cast<unsigned int>(impl->metas.size() - 1));
+  };
 
   for (const PatternSpec& spec : builtinPatterns()) {
     PatternMeta meta;
@@ -532,9 +726,32 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
     meta.negative = spec.negative;
     meta.extend = spec.extend;
     impl->metas.push_back(meta);
-    expressions.emplace_back(spec.regex);
-    const unsigned int som = spec.extend == Extend::Digits ? 0U : HS_FLAG_SOM_LEFTMOST;
-    flags.push_back(som | (spec.caseless ? HS_FLAG_CASELESS : 0U));
+    const auto id = static_cast<std::uint32_t>(impl->metas.size() - 1);
+    const unsigned int caseless = spec.caseless ? HS_FLAG_CASELESS : 0U;
+    if (spec.extend == Extend::Digits) {
+      const std::uint32_t length = digitRunLength(spec.regex);
+      if (length != 0 && length <= kMaxDigitRun) {
+        impl->digit_rows.push_back(DigitRunRow{id, length});
+        impl->min_digit_run = std::min(impl->min_digit_run, length);
+      } else {
+        add(std::string(spec.regex), caseless);
+      }
+      continue;
+    }
+    if (spec.extend == Extend::Rescan) {
+      hs_database_t* rescan = nullptr;
+      hs_compile_error_t* error = nullptr;
+      if (hs_compile(std::string(spec.regex).c_str(), HS_FLAG_SOM_LEFTMOST | caseless,
+                     HS_MODE_BLOCK, nullptr, &rescan, &error) != HS_SUCCESS) {
+        return makeError(Errc::Internal,
+                         "detector database cannot be compiled: " + compileMessage(error));
+      }
+      impl->rescan_dbs.push_back(rescan);
+      impl->metas.back().rescan = rescan;
+      add(std::string(spec.regex), caseless);
+      continue;
+    }
+    add(std::string(spec.regex), HS_FLAG_SOM_LEFTMOST | caseless);
   }
 
   for (const config::CustomEntity& entity : custom) {
@@ -547,8 +764,7 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
       meta.type_index = type_index;
       meta.custom_word = true;
       impl->metas.push_back(meta);
-      expressions.push_back(escapeLiteral(word));
-      flags.push_back(HS_FLAG_SOM_LEFTMOST | HS_FLAG_CASELESS);
+      add(escapeLiteral(word), HS_FLAG_SOM_LEFTMOST | HS_FLAG_CASELESS);
     }
     if (!entity.regex.empty()) {
       // Compiled alone first so a failure names its entity.
@@ -564,18 +780,14 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
       PatternMeta meta;
       meta.type_index = type_index;
       impl->metas.push_back(meta);
-      expressions.push_back(entity.regex);
-      flags.push_back(HS_FLAG_SOM_LEFTMOST);
+      add(entity.regex, HS_FLAG_SOM_LEFTMOST);
     }
   }
 
   std::vector<const char*> pointers;
-  std::vector<unsigned int> ids;
   pointers.reserve(expressions.size());
-  ids.reserve(expressions.size());
-  for (std::size_t i = 0; i < expressions.size(); ++i) {
-    pointers.push_back(expressions[i].c_str());
-    ids.push_back(static_cast<unsigned int>(i));
+  for (const std::string& expression : expressions) {
+    pointers.push_back(expression.c_str());
   }
   hs_compile_error_t* error = nullptr;
   if (hs_compile_multi(pointers.data(), flags.data(), ids.data(),
@@ -584,8 +796,9 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
     const int index = error != nullptr ? error->expression : -1;
     std::string what = "detector database cannot be compiled";
     const std::size_t builtin_count = builtinPatterns().size();
-    if (index >= 0 && static_cast<std::size_t>(index) >= builtin_count) {
-      const PatternMeta& meta = impl->metas[static_cast<std::size_t>(index)];
+    if (index >= 0 && static_cast<std::size_t>(index) < ids.size() &&
+        ids[static_cast<std::size_t>(index)] >= builtin_count) {
+      const PatternMeta& meta = impl->metas[ids[static_cast<std::size_t>(index)]];
       what = "custom_entities." + impl->types[meta.type_index] + " cannot be compiled";
       return makeError(Errc::BadRequest, what + ": " + compileMessage(error));
     }
@@ -598,6 +811,11 @@ ScratchPtr Classifier::makeScratch() const {
   ScratchPtr scratch(new Scratch());
   if (hs_alloc_scratch(impl_->db, &scratch->hs) != HS_SUCCESS) {
     return nullptr;
+  }
+  for (hs_database_t* rescan : impl_->rescan_dbs) {
+    if (hs_alloc_scratch(rescan, &scratch->hs) != HS_SUCCESS) {
+      return nullptr;
+    }
   }
   scratch->owner = impl_.get();
   return scratch;
@@ -624,6 +842,36 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
   if (rc != HS_SUCCESS) {
     return makeError(Errc::Internal, "scan: hyperscan error " + std::to_string(rc));
   }
+  const auto* data = reinterpret_cast<const unsigned char*>(text.data());
+  for (Candidate& cand : cands) {
+    if (cand.start == kPendingStart) {
+      const PatternMeta& meta = impl_->metas[cand.id];
+      const std::uint32_t start = rescanStart(meta, data, cand.end, scratch.hs);
+      cand.start = start != kPendingStart && leftOk(meta, data, start) ? start : cand.end;
+    }
+  }
+  std::erase_if(cands, [](const Candidate& c) { return c.start >= c.end; });
+  if (!impl_->digit_rows.empty()) {
+    scanDigitRuns(impl_->metas.data(), impl_->digit_rows, impl_->min_digit_run, data, text.size(),
+                  cands);
+  }
+  // In (end, pattern) order, a longer match of the same pattern from the same start replaces the
+  // shorter one when nothing came between them.
+  const auto by_end = [](const Candidate& a, const Candidate& b) {
+    return a.end != b.end ? a.end < b.end : a.id < b.id;
+  };
+  if (!std::is_sorted(cands.begin(), cands.end(), by_end)) {
+    std::sort(cands.begin(), cands.end(), by_end);
+  }
+  std::size_t merged = 0;
+  for (const Candidate& cand : cands) {
+    if (merged != 0 && cands[merged - 1].id == cand.id && cands[merged - 1].start == cand.start) {
+      cands[merged - 1].end = cand.end;
+    } else {
+      cands[merged++] = cand;
+    }
+  }
+  cands.resize(merged);
 
   // Validate and score; keep the survivors in place.
   std::size_t kept = 0;
@@ -695,14 +943,19 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
     std::sort(cands.begin() + static_cast<std::ptrdiff_t>(i),
               cands.begin() + static_cast<std::ptrdiff_t>(j), better);
     accepted.clear();
-    for (std::size_t k = i; k < j; ++k) {
-      const Candidate& c = cands[k];
-      auto pos =
-          std::lower_bound(accepted.begin(), accepted.end(), Candidate{0, c.end, 0, 0}, by_start);
-      if (pos != accepted.begin() && std::prev(pos)->end > c.start) {
-        continue;
+    if (j - i > kSmallCluster) {
+      acceptLarge(std::span<const Candidate>(cands).subspan(i, j - i), scratch);
+      std::sort(accepted.begin(), accepted.end(), by_start);
+    } else {
+      for (std::size_t k = i; k < j; ++k) {
+        const Candidate& c = cands[k];
+        auto pos =
+            std::lower_bound(accepted.begin(), accepted.end(), Candidate{0, c.end, 0, 0}, by_start);
+        if (pos != accepted.begin() && std::prev(pos)->end > c.start) {
+          continue;
+        }
+        accepted.insert(pos, c);
       }
-      accepted.insert(pos, c);
     }
     for (const Candidate& c : accepted) {
       out.push_back(Finding{impl_->types[impl_->metas[c.id].type_index], c.start, c.end,

@@ -247,6 +247,8 @@ constexpr std::array kPatterns{
                 .check = Check::Custom,
                 .score = 0.85F,
                 .caseless = true,
+                // Its SOM on every digit of prose is one of the costliest parts of the scan.
+                .extend = Extend::Rescan,
                 .valid = &namedDateValid},
     PatternSpec{.type = "DATE_TIME",
                 .regex = R"([0-9]{1,2}(?::[0-9]{2})?\s?[ap]m)",

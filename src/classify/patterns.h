@@ -2,6 +2,7 @@
 // (validator, whole-token boundaries, context words) and how it is scored.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -50,7 +51,14 @@ enum class Extend : std::uint8_t {
   Digits,     ///< The run of digits ending at the match end (no SOM; at most 20).
   EmailLocal, ///< Match starts at '@'; walk left over [A-Za-z0-9._%+-] (at most 64).
   Hostname,   ///< Match starts at ".tld"; walk left over [A-Za-z0-9.-] (at most 253).
+  /// No SOM in the main scan; the start is found afterwards by rescanning the bytes before the
+  /// end with the row alone. For rows whose only unbounded parts are whitespace runs and that
+  /// hold at most kRescanNonSpace other bytes, so the rescan window is bounded.
+  Rescan,
 };
+
+/// The most non-whitespace bytes an Extend::Rescan match may hold.
+inline constexpr std::size_t kRescanNonSpace = 32;
 
 struct PatternSpec {
   std::string_view type;
