@@ -15,6 +15,7 @@
 
 #include <hs/hs.h>
 
+#include "classify/names.h"
 #include "classify/patterns.h"
 #include "classify/validators.h"
 
@@ -374,6 +375,8 @@ bool validate(const PatternMeta& meta, std::string_view text, Candidate& cand) n
     return shannonEntropy(text.substr(cand.start, cand.end - cand.start)) >= 3.0;
   case Check::Custom:
     return meta.valid != nullptr && meta.valid(text.substr(cand.start, cand.end - cand.start));
+  case Check::Name:
+    return refineName(text, cand.start, cand.end);
   }
   return false;
 }

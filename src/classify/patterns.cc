@@ -254,7 +254,7 @@ std::span<const PatternSpec> corePatterns() noexcept {
 std::span<const PatternSpec> builtinPatterns() noexcept {
   static const std::vector<PatternSpec> all = [] {
     std::vector<PatternSpec> patterns;
-    for (auto group : {corePatterns(), nationalIdPatterns(), secretPatterns()}) {
+    for (auto group : {corePatterns(), nationalIdPatterns(), secretPatterns(), namePatterns()}) {
       patterns.insert(patterns.end(), group.begin(), group.end());
     }
     return patterns;
