@@ -846,15 +846,6 @@ std::string phraseAlternation(std::span<const std::string_view> phrases, bool fo
   return out;
 }
 
-std::string gazetteerAlternation(std::span<const GazetteerEntry> entries) {
-  std::vector<std::string_view> names;
-  names.reserve(entries.size());
-  for (const GazetteerEntry& entry : entries) {
-    names.push_back(entry.name);
-  }
-  return phraseAlternation(names, false);
-}
-
 // An upper-case letter (ASCII, Latin-1, Latin Extended-A), as Hyperscan bytes.
 constexpr std::string_view kUpper = R"((?:[A-Z]|\xC3[\x80-\x9E]|[\xC4\xC5][\x80-\xBF]))";
 
@@ -867,13 +858,18 @@ const NameExpressions& nameExpressions() {
     e.title = phraseAlternation(kTitles, false) + R"((?:\.[ \t]*|[ \t]+))" + upper;
     // Any capitalised word before another: a 1,500-name alternation with start-of-match tracking
     // takes Hyperscan seconds to compile, a lookup in refineName() nothing.
-    e.given = R"([A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:'s|\xE2\x80\x99s| )" + upper + ")";
+    e.given = R"([A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:'s|\xE2\x80\x99s| (?:)" +
+              phraseAlternation(kParticles, false) + " )?" + upper + ")";
     std::vector<std::string_view> triggers(kStrongTriggers.begin(), kStrongTriggers.end());
     triggers.insert(triggers.end(), kWeakTriggers.begin(), kWeakTriggers.end());
     e.trigger = phraseAlternation(triggers, true) + R"([ \t]+)" + upper;
     e.closing = R"((?:^|\n)[ \t]*)" + phraseAlternation(kClosings, true) +
                 R"([ \t]*[,.!]?[ \t]*\r?\n[ \t]*)" + upper;
-    e.place = gazetteerAlternation(placeNames());
+    // One literal row per place: Hyperscan compiles literals with start-of-match tracking in
+    // milliseconds, one alternation of them in half a second.
+    for (const GazetteerEntry& entry : placeNames()) {
+      e.places.push_back(phraseAlternation(std::span(&entry.name, 1), false));
+    }
     return e;
   }();
   return expressions;

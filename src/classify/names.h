@@ -6,17 +6,18 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cordon::classify {
 
 /// Hyperscan expressions for the rows of namePatterns(), built from the same word lists that
 /// refineName() recognises so the two cannot drift apart. Built once, on first use.
 struct NameExpressions {
-  std::string title;   ///< "Mr. J", "Frau M"
-  std::string given;   ///< "Anna S"
-  std::string trigger; ///< "my name is J", "called A"
-  std::string closing; ///< "\nBest regards,\nJ"
-  std::string place;   ///< "in Germany", "from New York"
+  std::string title;               ///< "Mr. J", "Frau M"
+  std::string given;               ///< "Anna S", "Kate's"
+  std::string trigger;             ///< "my name is J", "called A"
+  std::string closing;             ///< "\nBest regards,\nJ"
+  std::vector<std::string> places; ///< "Germany", "New York": one literal per place
 };
 const NameExpressions& nameExpressions();
 

@@ -1,6 +1,7 @@
-// PERSON and LOCATION: each row matches only an anchor (a title, a given name, a naming phrase, a
-// closing line, a place preposition with a place) and the first letter after it; refineName()
-// (names.cc) reads the words and sets the span, so every row has Check::Name and no boundary.
+// PERSON and LOCATION: each PERSON row matches only an anchor (a title, a capitalised word, a
+// naming phrase, a closing line) and the first letter after it, each LOCATION row one place;
+// refineName() (names.cc) reads the words and sets the span, so every row has Check::Name and no
+// boundary.
 #include <vector>
 
 #include "classify/names.h"
@@ -18,10 +19,12 @@ std::span<const PatternSpec> namePatterns() noexcept {
                          .boundary = Boundary::None,
                          .score = 0.85F};
     };
-    return std::vector<PatternSpec>{
-        row("PERSON", e.title),   row("PERSON", e.given),   row("PERSON", e.trigger),
-        row("PERSON", e.closing), row("LOCATION", e.place),
-    };
+    std::vector<PatternSpec> rows{row("PERSON", e.title), row("PERSON", e.given),
+                                  row("PERSON", e.trigger), row("PERSON", e.closing)};
+    for (const std::string& place : e.places) {
+      rows.push_back(row("LOCATION", place));
+    }
+    return rows;
   }();
   return patterns;
 }
