@@ -16,6 +16,8 @@ packages=(
   clang clang-format clang-tidy libclang-rt-14-dev
   # end-to-end tests drive cordon with the official SDKs from npm
   curl
+  # the PERSON / LOCATION gazetteer is generated at build time from miscfiles by a Python script
+  miscfiles python3
 )
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)

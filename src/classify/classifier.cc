@@ -22,6 +22,7 @@
 
 #include <hs/hs.h>
 
+#include "classify/names.h"
 #include "classify/patterns.h"
 #include "classify/validators.h"
 #include "classify/validators_secrets.h"
@@ -534,6 +535,8 @@ bool validate(const PatternMeta& meta, std::string_view text, Candidate& cand) n
     return meta.valid != nullptr && meta.valid(text.substr(cand.start, cand.end - cand.start));
   case Check::Credential:
     return narrowToSecret(text, cand);
+  case Check::Name:
+    return refineName(text, cand.start, cand.end);
   }
   return false;
 }

@@ -282,8 +282,8 @@ std::span<const PatternSpec> corePatterns() noexcept {
 std::span<const PatternSpec> builtinPatterns() noexcept {
   static const std::vector<PatternSpec> all = [] {
     std::vector<PatternSpec> patterns;
-    for (auto group :
-         {corePatterns(), nationalIdPatterns(), secretPatterns(), regionalPatterns()}) {
+    for (auto group : {corePatterns(), nationalIdPatterns(), secretPatterns(), regionalPatterns(),
+                       namePatterns()}) {
       patterns.insert(patterns.end(), group.begin(), group.end());
     }
     return patterns;

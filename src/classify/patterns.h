@@ -28,6 +28,7 @@ enum class Check : std::uint8_t {
   Secret, ///< Shannon entropy >= 3 bits/byte (drops placeholders such as ghp_xxxx...).
   Custom, ///< PatternSpec::valid confirms the candidate (checksums of national IDs and the like).
   Credential, ///< Narrowed to the password inside (credentialSecret), or rejected.
+  Name,       ///< refineName (names.h) narrows the candidate to the name or place it introduces.
 };
 
 /// A validator for Check::Custom: true when the candidate's bytes are a real entity.
@@ -92,10 +93,12 @@ std::span<const PatternSpec> builtinPatterns() noexcept;
 /// The groups, each in its own file so they can grow independently: contact data, cards, bank
 /// numbers, network addresses and the first secrets (patterns.cc); national identifiers
 /// (patterns_national.cc); further secret and token formats (patterns_secrets.cc); regional
-/// phone, postcode, licence and registration formats (patterns_regional.cc).
+/// phone, postcode, licence and registration formats (patterns_regional.cc); PERSON and LOCATION
+/// from the gazetteer (patterns_names.cc).
 std::span<const PatternSpec> corePatterns() noexcept;
 std::span<const PatternSpec> nationalIdPatterns() noexcept;
 std::span<const PatternSpec> secretPatterns() noexcept;
 std::span<const PatternSpec> regionalPatterns() noexcept;
+std::span<const PatternSpec> namePatterns() noexcept;
 
 } // namespace cordon::classify

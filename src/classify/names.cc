@@ -1,0 +1,910 @@
+#include "classify/names.h"
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "classify/gazetteer.h"
+
+namespace cordon::classify {
+namespace {
+
+constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+constexpr int kMaxNameWords = 3;
+
+// Honorifics, matched case-sensitively, with or without a '.'.
+constexpr auto kTitles =
+    std::to_array<std::string_view>({"Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Dame",
+                                     "Herr", "Frau", "Mme", "Mlle", "Sr", "Sra", "Dott"});
+
+// Naming phrases, in lower case (matched ASCII-caselessly). After a strong one any capitalised
+// words are the name, and a title right after it belongs to the name as stated ("his name is
+// Mr. May"). A weak one ("called", "I am") also introduces things, so its first word must be a
+// known given name or a title.
+constexpr auto kStrongTriggers = std::to_array<std::string_view>({"my name is",
+                                                                  "name is",
+                                                                  "full name:",
+                                                                  "full name is",
+                                                                  "contact person:",
+                                                                  "contact person is",
+                                                                  "ansprechpartner:",
+                                                                  "ansprechpartnerin:",
+                                                                  "mein name ist",
+                                                                  "ich hei\xc3\x9f"
+                                                                  "e",
+                                                                  "ich heisse",
+                                                                  "je m'appelle",
+                                                                  "mon nom est",
+                                                                  "me llamo",
+                                                                  "mi nombre es",
+                                                                  "mi chiamo",
+                                                                  "mijn naam is",
+                                                                  "ik heet",
+                                                                  "jag heter",
+                                                                  "mitt namn \xc3\xa4r",
+                                                                  "nom complet:",
+                                                                  "nombre completo:",
+                                                                  "vollst\xc3\xa4ndiger name:",
+                                                                  "naam:"});
+constexpr auto kWeakTriggers = std::to_array<std::string_view>(
+    {"i am", "i'm", "called", "named", "call me", "name:", "dear", "je suis", "ich bin", "soy",
+     "sono", "ik ben", "jag \xc3\xa4r", "hello", "hi", "hallo", "bonjour"});
+
+// A letter's closing line, in lower case; the name is the next line.
+constexpr auto kClosings = std::to_array<std::string_view>({"regards",
+                                                            "best regards",
+                                                            "kind regards",
+                                                            "warm regards",
+                                                            "warmest regards",
+                                                            "many thanks",
+                                                            "best wishes",
+                                                            "best",
+                                                            "sincerely",
+                                                            "yours sincerely",
+                                                            "sincerely yours",
+                                                            "yours truly",
+                                                            "yours faithfully",
+                                                            "thanks",
+                                                            "thank you",
+                                                            "cheers",
+                                                            "mit freundlichen gr\xc3\xbc\xc3\x9f"
+                                                            "en",
+                                                            "freundliche gr\xc3\xbc\xc3\x9f"
+                                                            "e",
+                                                            "viele gr\xc3\xbc\xc3\x9f"
+                                                            "e",
+                                                            "beste gr\xc3\xbc\xc3\x9f"
+                                                            "e",
+                                                            "liebe gr\xc3\xbc\xc3\x9f"
+                                                            "e",
+                                                            "gru\xc3\x9f",
+                                                            "cordialement",
+                                                            "bien cordialement",
+                                                            "salutations",
+                                                            "saludos",
+                                                            "un saludo",
+                                                            "saludos cordiales",
+                                                            "atentamente",
+                                                            "met vriendelijke groet",
+                                                            "vriendelijke groet",
+                                                            "groeten",
+                                                            "cordiali saluti",
+                                                            "distinti saluti",
+                                                            "med v\xc3\xa4nliga h\xc3\xa4lsningar",
+                                                            "v\xc3\xa4nliga h\xc3\xa4lsningar",
+                                                            "h\xc3\xa4lsningar"});
+
+// Place prepositions (lower case, ASCII-caseless) that make a following place name a location.
+constexpr auto kPlaceCues = std::to_array<std::string_view>(
+    {"in", "from", "to", "near", "at", "via", "aus", "nach", "en", "\xc3\xa0", "de", "desde", "uit",
+     "naar", "fr\xc3\xa5n", "till", "i"});
+// Phrases and form labels after which even a place that is also a given name is a place.
+constexpr auto kStrongPlaceCues = std::to_array<std::string_view>(
+    {"city of", "capital of", "country:", "city:", "location:", "address:", "land:", "ort:",
+     "stadt:", "pays:", "ville:", "pa\xc3\xads:", "ciudad:", "paese:", "citt\xc3\xa0:"});
+
+// Words just before the preposition that make a place that is also a given name a location
+// ("lives in Victoria", not "send it to Victoria").
+constexpr auto kStrongPlaceVerbs = std::to_array<std::string_view>(
+    {"based",     "located",   "live",          "lives",    "living",   "lived",  "born",
+     "moved",     "relocated", "headquartered", "resident", "residing", "travel", "travelling",
+     "traveling", "travelled", "traveled",      "flew",     "flight",   "trip",   "wohnt",
+     "wohne",     "lebe",      "lebt",          "geboren",  "vive",     "habite", "woont"});
+
+// Capitalised words that are not part of a person's name: function words of the scanner's
+// languages, weekdays, months that are not also given names, and the role, organisation and
+// document words that follow a given name in business text ("Anna Support", "Grace Period").
+constexpr auto kStopWords = [] {
+  auto words = std::to_array<std::string_view>({"A",          "About",       "Above",
+                                                "Academy",    "Access",      "Account",
+                                                "Action",     "Admin",       "Administrator",
+                                                "After",      "Against",     "Agency",
+                                                "All",        "Also",        "Am",
+                                                "An",         "Analyst",     "And",
+                                                "Any",        "Api",         "Are",
+                                                "As",         "Assistant",   "Associate",
+                                                "At",         "Au",          "Aux",
+                                                "Avec",       "Bank",        "Basic",
+                                                "Be",         "Before",      "Bei",
+                                                "Best",       "Between",     "Board",
+                                                "Build",      "But",         "By",
+                                                "Can",        "Center",      "Centre",
+                                                "Chapter",    "Client",      "Cloud",
+                                                "Code",       "Con",         "Consultant",
+                                                "Could",      "Council",     "Customer",
+                                                "Dans",       "Das",         "Data",
+                                                "Date",       "Dear",        "Dec",
+                                                "December",   "Del",         "Della",
+                                                "Dem",        "Den",         "Department",
+                                                "Der",        "Des",         "Design",
+                                                "Designer",   "Desk",        "Det",
+                                                "Developer",  "Development", "Dezember",
+                                                "Di",         "Die",         "Dienstag",
+                                                "Director",   "Division",    "Do",
+                                                "Docs",       "Du",          "During",
+                                                "Each",       "Edition",     "Ein",
+                                                "Eine",       "El",          "Email",
+                                                "En",         "Engineer",    "Engineering",
+                                                "Enterprise", "Et",          "Every",
+                                                "Executive",  "Feb",         "Februar",
+                                                "February",   "Figure",      "Finance",
+                                                "First",      "For",         "Free",
+                                                "Freitag",    "Friday",      "From",
+                                                "Fwd",        "Für",         "Government",
+                                                "Guide",      "Had",         "Has",
+                                                "Have",       "He",          "Head",
+                                                "Hello",      "Her",         "Het",
+                                                "Hi",         "His",         "Human",
+                                                "If",         "Il",          "Im",
+                                                "In",         "Inc",         "Into",
+                                                "Is",         "It",          "Its",
+                                                "Jan",        "Januar",      "January",
+                                                "Jul",        "Juli",        "July",
+                                                "Junior",     "La",          "Las",
+                                                "Last",       "Le",          "Lead",
+                                                "Legal",      "Les",         "Lo",
+                                                "Los",        "Ltd",         "Mai",
+                                                "Management", "Manager",     "Mar",
+                                                "March",      "Marketing",   "Member",
+                                                "Mit",        "Mittwoch",    "Mon",
+                                                "Monday",     "Montag",      "More",
+                                                "My",         "Name",        "New",
+                                                "Next",       "No",          "Not",
+                                                "Note",       "Notes",       "Nov",
+                                                "November",   "Number",      "Och",
+                                                "Oct",        "October",     "Oder",
+                                                "Of",         "Office",      "Officer",
+                                                "Oktober",    "On",          "Online",
+                                                "Open",       "Operations",  "Operator",
+                                                "Or",         "Order",       "Ou",
+                                                "Our",        "Over",        "Overview",
+                                                "Par",        "Para",        "Please",
+                                                "Por",        "Pour",        "Premium",
+                                                "President",  "Pro",         "Product",
+                                                "Program",    "Programme",   "Project",
+                                                "Re",         "Release",     "Report",
+                                                "Research",   "Resources",   "Sales",
+                                                "Samstag",    "Saturday",    "Section",
+                                                "Security",   "See",         "Senior",
+                                                "Sep",        "Sept",        "September",
+                                                "Server",     "Service",     "Services",
+                                                "She",        "Should",      "Since",
+                                                "Some",       "Sonntag",     "Specialist",
+                                                "Staff",      "Standard",    "Status",
+                                                "Subject",    "Sunday",      "Support",
+                                                "Sur",        "System",      "Table",
+                                                "Team",       "Technical",   "Technology",
+                                                "Than",       "Thanks",      "That",
+                                                "The",        "Their",       "Then",
+                                                "There",      "These",       "They",
+                                                "This",       "Those",       "Thursday",
+                                                "To",         "Total",       "Tuesday",
+                                                "Type",       "Un",          "Una",
+                                                "Und",        "Une",         "Unit",
+                                                "Until",      "Update",      "User",
+                                                "Users",      "Version",     "Vice",
+                                                "Von",        "Was",         "We",
+                                                "Web",        "Wednesday",   "Were",
+                                                "What",       "When",        "Where",
+                                                "Which",      "Who",         "With",
+                                                "Without",    "Would",       "Yes",
+                                                "You",        "Your",        "Zum",
+                                                "Zur"});
+  std::ranges::sort(words);
+  return words;
+}();
+
+// Words after a name that make the whole phrase a place or an organisation ("John Doe Street",
+// "Anna Schmidt GmbH").
+constexpr auto kNameSuffixes = [] {
+  auto words = std::to_array<std::string_view>({"AB",
+                                                "AG",
+                                                "Airport",
+                                                "Allee",
+                                                "Ave",
+                                                "Avenue",
+                                                "Award",
+                                                "BV",
+                                                "Blvd",
+                                                "Boulevard",
+                                                "Bridge",
+                                                "Building",
+                                                "Centre",
+                                                "Center",
+                                                "Church",
+                                                "Clinic",
+                                                "Co",
+                                                "College",
+                                                "Company",
+                                                "Corp",
+                                                "Corporation",
+                                                "Court",
+                                                "Drive",
+                                                "Foundation",
+                                                "Fund",
+                                                "Gasse",
+                                                "GmbH",
+                                                "Group",
+                                                "Holding",
+                                                "Holdings",
+                                                "Hospital",
+                                                "Hotel",
+                                                "Inc",
+                                                "Institute",
+                                                "KG",
+                                                "LLC",
+                                                "LLP",
+                                                "Lab",
+                                                "Labs",
+                                                "Library",
+                                                "Ltd",
+                                                "Memorial",
+                                                "Museum",
+                                                "NV",
+                                                "Partners",
+                                                "Place",
+                                                "Platz",
+                                                "Plaza",
+                                                "Prize",
+                                                "Rd",
+                                                "Road",
+                                                "SA",
+                                                "School",
+                                                "Square",
+                                                "St",
+                                                "Station",
+                                                "Strasse",
+                                                "Stra\xc3\x9f"
+                                                "e",
+                                                "Street",
+                                                "Studio",
+                                                "Trust",
+                                                "University",
+                                                "Way"});
+  std::ranges::sort(words);
+  return words;
+}();
+
+// Lower-case particles of surnames, allowed between capitalised words.
+constexpr auto kParticles = std::to_array<std::string_view>(
+    {"van",   "von", "de",  "der", "den", "da", "di",  "du",  "la", "le", "del",
+     "della", "dos", "das", "ter", "ten", "zu", "bin", "ibn", "al", "el"});
+
+// Months that are also given names end a name only before a day or a year ("May 2024").
+constexpr auto kNameMonths = std::to_array<std::string_view>({"April", "August", "June", "May"});
+
+bool contains(std::span<const std::string_view> sorted, std::string_view word) noexcept {
+  return std::binary_search(sorted.begin(), sorted.end(), word);
+}
+
+const GazetteerEntry* lookup(std::span<const GazetteerEntry> table,
+                             std::string_view name) noexcept {
+  const auto it = std::lower_bound(
+      table.begin(), table.end(), name,
+      [](const GazetteerEntry& entry, std::string_view key) { return entry.name < key; });
+  return it != table.end() && it->name == name ? &*it : nullptr;
+}
+
+unsigned char byteAt(std::string_view text, std::size_t i) noexcept {
+  return i < text.size() ? static_cast<unsigned char>(text[i]) : 0;
+}
+
+bool isAsciiAlnum(unsigned char c) noexcept {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+char asciiLower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+/// Length of an upper-case Latin letter at i (ASCII, Latin-1 or Latin Extended-A in UTF-8).
+std::size_t upperAt(std::string_view text, std::size_t i) noexcept {
+  const unsigned char c = byteAt(text, i);
+  if (c >= 'A' && c <= 'Z') {
+    return 1;
+  }
+  const unsigned char d = byteAt(text, i + 1);
+  if (d < 0x80 || d > 0xBF) {
+    return 0;
+  }
+  if (c == 0xC3) {
+    return d <= 0x9E && d != 0x97 ? 2 : 0; // À-Þ without ×
+  }
+  if (c == 0xC4 || c == 0xC5) {
+    // U+0100-U+017F: upper case on even code points, odd in U+0139-U+0148 and U+0179-U+017E.
+    const unsigned cp = ((c & 0x1FU) << 6U) | (d & 0x3FU);
+    const bool odd_upper = (cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E);
+    return ((cp % 2 == 1) == odd_upper || cp == 0x178) && cp != 0x138 && cp != 0x149 ? 2 : 0;
+  }
+  return 0;
+}
+
+/// Length of a lower-case Latin letter at i.
+std::size_t lowerAt(std::string_view text, std::size_t i) noexcept {
+  const unsigned char c = byteAt(text, i);
+  if (c >= 'a' && c <= 'z') {
+    return 1;
+  }
+  const unsigned char d = byteAt(text, i + 1);
+  if (d < 0x80 || d > 0xBF) {
+    return 0;
+  }
+  if (c == 0xC3) {
+    return d >= 0x9F && d != 0xB7 ? 2 : 0; // ß-ÿ without ÷
+  }
+  if (c == 0xC4 || c == 0xC5) {
+    return upperAt(text, i) == 0 ? 2 : 0;
+  }
+  return 0;
+}
+
+/// A byte that continues a token: a name glued to it is an identifier, not a name.
+bool isWordByte(unsigned char c) noexcept {
+  return isAsciiAlnum(c) || c == '_' || c >= 0x80;
+}
+
+std::size_t lowerRun(std::string_view text, std::size_t i) noexcept {
+  const std::size_t from = i;
+  while (const std::size_t n = lowerAt(text, i)) {
+    i += n;
+  }
+  return i - from;
+}
+
+/// End of the capitalised word at i ("Anna", "Müller", "Jean-Luc", "O'Brien", "McDonald"), or
+/// kNone. A word glued to more letters, digits or '_' is none (CamelCase, snake_case).
+std::size_t capWordEnd(std::string_view text, std::size_t i) noexcept {
+  std::size_t n = upperAt(text, i);
+  if (n == 0) {
+    return kNone;
+  }
+  std::size_t pos = i + n;
+  std::size_t lower = lowerRun(text, pos);
+  if (lower == 0 && byteAt(text, pos) == '\'') {
+    // O'Brien: one letter, an apostrophe, then a capitalised word.
+    const std::size_t inner = upperAt(text, pos + 1);
+    if (inner == 0 || lowerRun(text, pos + 1 + inner) == 0) {
+      return kNone;
+    }
+    pos += 1 + inner;
+    lower = lowerRun(text, pos);
+  } else if (lower == 0) {
+    return kNone;
+  }
+  pos += lower;
+  // McDonald, MacLeod.
+  const std::string_view head = text.substr(i, pos - i);
+  if ((head == "Mc" || head == "Mac") && upperAt(text, pos) == 1 && lowerRun(text, pos + 1) > 0) {
+    pos += 1;
+    pos += lowerRun(text, pos);
+  }
+  // Jean-Luc, Müller-Lüdenscheidt.
+  if (byteAt(text, pos) == '-') {
+    if (const std::size_t u = upperAt(text, pos + 1)) {
+      if (const std::size_t l = lowerRun(text, pos + 1 + u)) {
+        pos += 1 + u + l;
+      }
+    }
+  }
+  if (isWordByte(byteAt(text, pos))) {
+    return kNone;
+  }
+  return pos;
+}
+
+/// End of an initial ("K.") at i, or kNone.
+std::size_t initialEnd(std::string_view text, std::size_t i) noexcept {
+  const std::size_t n = upperAt(text, i);
+  return n != 0 && byteAt(text, i + n) == '.' ? i + n + 1 : kNone;
+}
+
+/// True when a token may start at `pos`: the byte before is a space, an opening quote or
+/// bracket, or punctuation that ends a phrase.
+bool startsToken(std::string_view text, std::size_t pos) noexcept {
+  if (pos == 0) {
+    return true;
+  }
+  const unsigned char prev = byteAt(text, pos - 1);
+  switch (prev) {
+  case ' ':
+  case '\t':
+  case '\n':
+  case '\r':
+  case '(':
+  case '[':
+  case '"':
+  case '\'':
+  case ',':
+  case ';':
+  case ':':
+  case '!':
+  case '?':
+  case '*':
+  case '>':
+    return true;
+  default:
+    break;
+  }
+  // A UTF-8 opening quote: “ ‘ „ «.
+  if (pos >= 3 && byteAt(text, pos - 3) == 0xE2 && byteAt(text, pos - 2) == 0x80) {
+    return prev == 0x9C || prev == 0x98 || prev == 0x9E;
+  }
+  return pos >= 2 && byteAt(text, pos - 2) == 0xC2 && prev == 0xAB;
+}
+
+/// End of `phrase` (lower case) at pos, compared ASCII-caselessly, when it is followed by a
+/// non-letter; kNone otherwise.
+std::size_t phraseEnd(std::string_view text, std::size_t pos, std::string_view phrase) noexcept {
+  if (text.size() - pos < phrase.size()) {
+    return kNone;
+  }
+  for (std::size_t i = 0; i < phrase.size(); ++i) {
+    if (asciiLower(text[pos + i]) != phrase[i]) {
+      return kNone;
+    }
+  }
+  const std::size_t end = pos + phrase.size();
+  const auto last = static_cast<unsigned char>(phrase.back());
+  if ((isAsciiAlnum(last) || last >= 0x80) && isWordByte(byteAt(text, end))) {
+    return kNone;
+  }
+  return end;
+}
+
+/// End of the longest phrase of `phrases` at pos, or kNone.
+std::size_t longestPhrase(std::string_view text, std::size_t pos,
+                          std::span<const std::string_view> phrases) noexcept {
+  std::size_t best = kNone;
+  for (const std::string_view phrase : phrases) {
+    const std::size_t end = phraseEnd(text, pos, phrase);
+    if (end != kNone && (best == kNone || end > best)) {
+      best = end;
+    }
+  }
+  return best;
+}
+
+std::size_t skipBlanks(std::string_view text, std::size_t pos) noexcept {
+  while (byteAt(text, pos) == ' ' || byteAt(text, pos) == '\t') {
+    ++pos;
+  }
+  return pos;
+}
+
+/// End of a title at pos ("Mr", "Dr.", "Frau") when a space or a capital follows, else kNone.
+std::size_t titleEnd(std::string_view text, std::size_t pos) noexcept {
+  for (const std::string_view title : kTitles) {
+    if (text.substr(pos, title.size()) != title) {
+      continue;
+    }
+    std::size_t end = pos + title.size();
+    const bool dot = byteAt(text, end) == '.';
+    end += dot ? 1 : 0;
+    const unsigned char next = byteAt(text, end);
+    if (next == ' ' || next == '\t' || (dot && upperAt(text, end) != 0)) {
+      return end;
+    }
+  }
+  return kNone;
+}
+
+struct NameRun {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  int words = 0;           ///< capitalised words (initials not counted)
+  int tokens = 0;          ///< words and initials up to the last word
+  bool more = false;       ///< another capitalised word follows the run
+  bool possessive = false; ///< "'s" follows the run
+};
+
+/// True when the word ending a name is followed by something that makes the run a street, an
+/// organisation or part of a token.
+bool badFollower(std::string_view text, std::size_t end) noexcept {
+  const unsigned char next = byteAt(text, end);
+  if (next == '(' || next == '@' || next == '/' || next == '\\' || next == '=') {
+    return true;
+  }
+  if ((next == '.' || next == '-') && isWordByte(byteAt(text, end + 1))) {
+    return true;
+  }
+  if (next == ' ') {
+    const std::size_t word_end = capWordEnd(text, end + 1);
+    if (word_end != kNone) {
+      return contains(kNameSuffixes, text.substr(end + 1, word_end - end - 1));
+    }
+    // All-caps suffixes: "GmbH", "LLC", "AG".
+    std::size_t i = end + 1;
+    while (i < text.size() && (isAsciiAlnum(byteAt(text, i)) || byteAt(text, i) == '.')) {
+      ++i;
+    }
+    std::string_view word = text.substr(end + 1, i - end - 1);
+    if (!word.empty() && word.back() == '.') {
+      word.remove_suffix(1);
+    }
+    return contains(kNameSuffixes, word);
+  }
+  return false;
+}
+
+bool isNameWord(std::string_view text, std::size_t begin, std::size_t end) noexcept {
+  const std::string_view word = text.substr(begin, end - begin);
+  if (contains(kStopWords, word) || contains(kNameSuffixes, word) ||
+      std::find(kTitles.begin(), kTitles.end(), word) != kTitles.end()) {
+    return false;
+  }
+  if (std::find(kNameMonths.begin(), kNameMonths.end(), word) != kNameMonths.end()) {
+    // "May 2024", "June 5": a date.
+    const unsigned char after = byteAt(text, end + 1);
+    return !(byteAt(text, end) == ' ' && after >= '0' && after <= '9');
+  }
+  return true;
+}
+
+/// True when a particle starts at pos ("von der Leyen").
+bool particlePrefix(std::string_view text, std::size_t pos) noexcept {
+  return std::any_of(kParticles.begin(), kParticles.end(), [&](std::string_view p) {
+    return text.substr(pos, p.size()) == p && byteAt(text, pos + p.size()) == ' ' &&
+           capWordEnd(text, pos + p.size() + 1) != kNone;
+  });
+}
+
+/// Up to kMaxNameWords capitalised words or initials from pos, one space apart. The run ends
+/// before a word that is no name word; a trailing initial is dropped.
+NameRun readName(std::string_view text, std::size_t pos) noexcept {
+  NameRun run;
+  run.begin = pos;
+  run.end = pos;
+  std::size_t last_word_end = kNone;
+  int words = 0;
+  int tokens = 0;
+  std::size_t cur = pos;
+  int particles = 0;
+  while (tokens < kMaxNameWords) {
+    // "Peter van Dyke", "Ursula von der Leyen": lower-case particles inside a name.
+    if (tokens > 0 && particles < 2) {
+      const auto particle =
+          std::find_if(kParticles.begin(), kParticles.end(), [&](std::string_view p) {
+            return text.substr(cur, p.size()) == p && byteAt(text, cur + p.size()) == ' ';
+          });
+      if (particle != kParticles.end()) {
+        const std::size_t after = cur + particle->size() + 1;
+        if (capWordEnd(text, after) != kNone || particlePrefix(text, after)) {
+          ++particles;
+          cur = after;
+          continue;
+        }
+      }
+    }
+    std::size_t end = capWordEnd(text, cur);
+    const bool initial = end == kNone;
+    if (initial) {
+      end = initialEnd(text, cur);
+    }
+    if (end == kNone || (!initial && !isNameWord(text, cur, end))) {
+      break;
+    }
+    ++tokens;
+    if (!initial) {
+      ++words;
+      last_word_end = end;
+      run.words = words;
+      run.tokens = tokens;
+    }
+    if (byteAt(text, end) != ' ') {
+      break;
+    }
+    cur = end + 1;
+  }
+  if (last_word_end == kNone) {
+    return run;
+  }
+  run.end = last_word_end;
+  const unsigned char next = byteAt(text, run.end);
+  const bool apostrophe = next == '\'' || (next == 0xE2 && byteAt(text, run.end + 1) == 0x80 &&
+                                           byteAt(text, run.end + 2) == 0x99);
+  if (apostrophe) {
+    const std::size_t s = run.end + (next == '\'' ? 1 : 3);
+    run.possessive = byteAt(text, s) == 's' && !isWordByte(byteAt(text, s + 1));
+  }
+  if (byteAt(text, run.end) == ' ') {
+    const std::size_t following = capWordEnd(text, run.end + 1);
+    run.more = following != kNone && isNameWord(text, run.end + 1, following);
+  }
+  return run;
+}
+
+bool setSpan(const NameRun& run, std::uint32_t& start, std::uint32_t& end) noexcept {
+  if (run.words == 0) {
+    return false;
+  }
+  start = static_cast<std::uint32_t>(run.begin);
+  end = static_cast<std::uint32_t>(run.end);
+  return true;
+}
+
+/// "Mr. John Smith" -> "John Smith". A further title is skipped ("Prof. Dr. Anna Weber").
+bool titleRule(std::string_view text, std::size_t pos, std::uint32_t& start,
+               std::uint32_t& end) noexcept {
+  // "Elm Dr." and "Main St." are street abbreviations after a street name.
+  if (pos >= 2 && byteAt(text, pos - 1) == ' ') {
+    std::size_t word = pos - 1;
+    while (word > 0 && isWordByte(byteAt(text, word - 1))) {
+      --word;
+    }
+    if (word < pos - 1 && capWordEnd(text, word) == pos - 1 && titleEnd(text, word) == kNone &&
+        !contains(kStopWords, text.substr(word, pos - 1 - word))) {
+      return false;
+    }
+  }
+  std::size_t cur = skipBlanks(text, titleEnd(text, pos));
+  for (std::size_t t = titleEnd(text, cur); t != kNone; t = titleEnd(text, cur)) {
+    cur = skipBlanks(text, t);
+  }
+  const NameRun run = readName(text, cur);
+  if (badFollower(text, run.end)) {
+    return false;
+  }
+  return setSpan(run, start, end);
+}
+
+bool isGivenName(std::string_view text, std::size_t begin, std::size_t end) noexcept {
+  return lookup(givenNames(), text.substr(begin, end - begin)) != nullptr;
+}
+
+/// "my name is John Doe" -> "John Doe"; "his name is Mr. May" -> "Mr. May".
+bool triggerRule(std::string_view text, std::size_t trigger_end, bool strong, std::uint32_t& start,
+                 std::uint32_t& end) noexcept {
+  const std::size_t name_pos = skipBlanks(text, trigger_end);
+  if (name_pos == trigger_end) {
+    return false;
+  }
+  std::size_t cur = name_pos;
+  std::size_t title = kNone;
+  for (std::size_t t = titleEnd(text, cur); t != kNone; t = titleEnd(text, cur)) {
+    title = t;
+    cur = skipBlanks(text, t);
+  }
+  const NameRun run = readName(text, cur);
+  if (run.words == 0 || badFollower(text, run.end)) {
+    return false;
+  }
+  if (!strong && title == kNone) {
+    const std::size_t first = capWordEnd(text, run.begin);
+    if (first == kNone || !isGivenName(text, run.begin, first)) {
+      return false;
+    }
+  }
+  start = static_cast<std::uint32_t>(strong && title != kNone ? name_pos : run.begin);
+  end = static_cast<std::uint32_t>(run.end);
+  return true;
+}
+
+/// "Best regards,\nAnna Schmidt" -> "Anna Schmidt": the name line holds nothing else.
+bool closingRule(std::string_view text, std::size_t closing_end, std::uint32_t& start,
+                 std::uint32_t& end) noexcept {
+  std::size_t cur = skipBlanks(text, closing_end);
+  const unsigned char punct = byteAt(text, cur);
+  if (punct == ',' || punct == '.' || punct == '!') {
+    cur = skipBlanks(text, cur + 1);
+  }
+  if (byteAt(text, cur) == '\r') {
+    ++cur;
+  }
+  if (byteAt(text, cur) != '\n') {
+    return false;
+  }
+  cur = skipBlanks(text, cur + 1);
+  const NameRun run = readName(text, cur);
+  if (run.words == 0 || run.more || run.possessive) {
+    return false;
+  }
+  std::size_t after = skipBlanks(text, run.end);
+  if (byteAt(text, after) == ',' || byteAt(text, after) == '.') {
+    after = skipBlanks(text, after + 1);
+  }
+  if (after < text.size() && byteAt(text, after) != '\n' && byteAt(text, after) != '\r') {
+    return false;
+  }
+  if (run.tokens == 1 && !isGivenName(text, run.begin, run.end)) {
+    return false;
+  }
+  return setSpan(run, start, end);
+}
+
+/// "Anna Schmidt", "Johnathan Edward Doe", "Anna K. Schmidt": a given name from the gazetteer and
+/// a surname. A given name that is also an ordinary word ("Will", "Mark") needs a possessive
+/// ("Will Smith's"); with a title or a naming phrase the other rules find it.
+bool givenNameRule(std::string_view text, std::size_t pos, std::uint32_t& start,
+                   std::uint32_t& end) noexcept {
+  const std::size_t first_end = capWordEnd(text, pos);
+  if (first_end == kNone) {
+    return false;
+  }
+  const GazetteerEntry* given = lookup(givenNames(), text.substr(pos, first_end - pos));
+  if (given == nullptr) {
+    return false;
+  }
+  const NameRun run = readName(text, pos);
+  if (run.words == 0 || run.more || badFollower(text, run.end)) {
+    return false;
+  }
+  // "Kate's": a known given name alone only with a possessive, and only when it is no word.
+  if (run.words == 1 && !(run.possessive && !given->ambiguous)) {
+    return false;
+  }
+  if (given->ambiguous && !run.possessive) {
+    return false;
+  }
+  return setSpan(run, start, end);
+}
+
+/// True when `phrase` (lower case, ASCII-caseless) ends at `end` and starts a token.
+bool phraseBefore(std::string_view text, std::size_t end, std::string_view phrase) noexcept {
+  return end >= phrase.size() && startsToken(text, end - phrase.size()) &&
+         phraseEnd(text, end - phrase.size(), phrase) == end;
+}
+
+/// "based in Berlin" -> "Berlin": a place from the gazetteer right after a place preposition
+/// (and an optional "the"). No capitalised word may follow it ("in New York Times", "from China
+/// Mobile"). A place that is also a given name needs a verb of living or travelling before the
+/// preposition ("lives in Victoria", not "send it to Victoria").
+bool placeRule(std::string_view text, const GazetteerEntry& place, std::size_t pos,
+               std::size_t end) noexcept {
+  const unsigned char next = byteAt(text, end);
+  if (isWordByte(next) ||
+      ((next == '-' || next == '.' || next == '@') && isWordByte(byteAt(text, end + 1)))) {
+    return false;
+  }
+  if (next == ' ' && capWordEnd(text, end + 1) != kNone) {
+    return false;
+  }
+  if (pos < 2 || byteAt(text, pos - 1) != ' ') {
+    return false;
+  }
+  std::size_t cue_end = pos - 1;
+  if (phraseBefore(text, cue_end, "the")) {
+    cue_end -= 3;
+    if (cue_end < 2 || byteAt(text, cue_end - 1) != ' ') {
+      return false;
+    }
+    --cue_end;
+  }
+  for (const std::string_view cue : kStrongPlaceCues) {
+    if (phraseBefore(text, cue_end, cue)) {
+      return true;
+    }
+  }
+  const auto cue = std::find_if(kPlaceCues.begin(), kPlaceCues.end(),
+                                [&](std::string_view c) { return phraseBefore(text, cue_end, c); });
+  if (cue == kPlaceCues.end()) {
+    return false;
+  }
+  if (!place.ambiguous) {
+    return true;
+  }
+  const std::size_t verb_end = cue_end - cue->size();
+  if (verb_end < 2 || byteAt(text, verb_end - 1) != ' ') {
+    return false;
+  }
+  return std::any_of(kStrongPlaceVerbs.begin(), kStrongPlaceVerbs.end(),
+                     [&](std::string_view verb) { return phraseBefore(text, verb_end - 1, verb); });
+}
+
+/// '(' ... ')' alternatives of `phrases` for Hyperscan: each word's first ASCII letter in either
+/// case, every other non-alphanumeric byte hex-escaped.
+std::string phraseAlternation(std::span<const std::string_view> phrases, bool fold_case) {
+  static constexpr std::string_view kHex = "0123456789abcdef";
+  std::string out = "(?:";
+  bool first_phrase = true;
+  for (const std::string_view phrase : phrases) {
+    if (!first_phrase) {
+      out += '|';
+    }
+    first_phrase = false;
+    bool word_start = true;
+    for (const char c : phrase) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (fold_case && word_start && byte >= 'a' && byte <= 'z') {
+        out += '[';
+        out += static_cast<char>(byte - 'a' + 'A');
+        out += c;
+        out += ']';
+      } else if (isAsciiAlnum(byte)) {
+        out += c;
+      } else {
+        out += "\\x";
+        out += kHex[byte >> 4U];
+        out += kHex[byte & 0xFU];
+      }
+      word_start = c == ' ';
+    }
+  }
+  out += ')';
+  return out;
+}
+
+// An upper-case letter (ASCII, Latin-1, Latin Extended-A), as Hyperscan bytes.
+constexpr std::string_view kUpper = R"((?:[A-Z]|\xC3[\x80-\x9E]|[\xC4\xC5][\x80-\xBF]))";
+
+} // namespace
+
+const NameExpressions& nameExpressions() {
+  static const NameExpressions expressions = [] {
+    NameExpressions e;
+    const std::string upper(kUpper);
+    e.title = phraseAlternation(kTitles, false) + R"((?:\.[ \t]*|[ \t]+))" + upper;
+    // Any capitalised word before another: a 1,500-name alternation with start-of-match tracking
+    // takes Hyperscan seconds to compile, a lookup in refineName() nothing.
+    e.given = R"([A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:'s|\xE2\x80\x99s| (?:)" +
+              phraseAlternation(kParticles, false) + " )?" + upper + ")";
+    std::vector<std::string_view> triggers(kStrongTriggers.begin(), kStrongTriggers.end());
+    triggers.insert(triggers.end(), kWeakTriggers.begin(), kWeakTriggers.end());
+    e.trigger = phraseAlternation(triggers, true) + R"([ \t]+)" + upper;
+    e.closing = R"((?:^|\n)[ \t]*)" + phraseAlternation(kClosings, true) +
+                R"([ \t]*[,.!]?[ \t]*\r?\n[ \t]*)" + upper;
+    // One literal row per place: Hyperscan compiles literals with start-of-match tracking in
+    // milliseconds, one alternation of them in half a second.
+    for (const GazetteerEntry& entry : placeNames()) {
+      e.places.push_back(phraseAlternation(std::span(&entry.name, 1), false));
+    }
+    return e;
+  }();
+  return expressions;
+}
+
+bool refineName(std::string_view text, std::uint32_t& start, std::uint32_t& end) noexcept {
+  std::size_t pos = start;
+  if (pos >= text.size() || end > text.size()) {
+    return false;
+  }
+  // A letter's closing line: the candidate starts at the line break before it (or the text's
+  // start).
+  if (pos == 0 || byteAt(text, pos) == '\n') {
+    const std::size_t line = skipBlanks(text, byteAt(text, pos) == '\n' ? pos + 1 : pos);
+    const std::size_t closing = longestPhrase(text, line, kClosings);
+    if (closing != kNone) {
+      return closingRule(text, closing, start, end);
+    }
+  }
+  if (const GazetteerEntry* place = lookup(placeNames(), text.substr(pos, end - pos))) {
+    return placeRule(text, *place, pos, end);
+  }
+  if (!startsToken(text, pos)) {
+    return false;
+  }
+  if (const std::size_t strong = longestPhrase(text, pos, kStrongTriggers); strong != kNone) {
+    return triggerRule(text, strong, true, start, end);
+  }
+  if (const std::size_t weak = longestPhrase(text, pos, kWeakTriggers); weak != kNone) {
+    return triggerRule(text, weak, false, start, end);
+  }
+  if (titleEnd(text, pos) != kNone) {
+    return titleRule(text, pos, start, end);
+  }
+  return givenNameRule(text, pos, start, end);
+}
+
+} // namespace cordon::classify

@@ -1,0 +1,29 @@
+// PERSON and LOCATION by rules: a title, a given name from the gazetteer, a naming phrase or a
+// letter's closing line before a name; a place preposition before a place. Hyperscan finds the
+// anchor (patterns_names.cc); refineName() then reads the words after it and decides the span.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cordon::classify {
+
+/// Hyperscan expressions for the rows of namePatterns(), built from the same word lists that
+/// refineName() recognises so the two cannot drift apart. Built once, on first use.
+struct NameExpressions {
+  std::string title;               ///< "Mr. J", "Frau M"
+  std::string given;               ///< "Anna S", "Kate's"
+  std::string trigger;             ///< "my name is J", "called A"
+  std::string closing;             ///< "\nBest regards,\nJ"
+  std::vector<std::string> places; ///< "Germany", "New York": one literal per place
+};
+const NameExpressions& nameExpressions();
+
+/// Narrows a Check::Name candidate [start, end) to the name or place it introduces (the title,
+/// naming phrase, closing line or preposition left out) and checks the words around it. Which
+/// rule applies follows from the candidate's first word. False when it is not a name.
+bool refineName(std::string_view text, std::uint32_t& start, std::uint32_t& end) noexcept;
+
+} // namespace cordon::classify
