@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -39,10 +40,12 @@ public:
 
 private:
   friend class Pseudonymizer;
+  friend class StreamRestorer;
   std::vector<Entry> entries_;
-  // Lookup structures are private to the implementation.
+  // Lookup structures (sorted names, JSON-escaped originals), built once by take() and shared by
+  // copies: the map is immutable afterwards, so one can serve every stream of the answer.
   struct Index;
-  std::shared_ptr<Index> index_;
+  std::shared_ptr<const Index> index_;
 };
 
 /// Builds a request's placeholders. Use: reserve() every text of the request first, then apply()
@@ -91,19 +94,24 @@ private:
 enum class Context : std::uint8_t { Text, JsonString };
 
 /// `text` with every placeholder of `map` replaced by its original value. Accepted spellings
-/// (the documented tolerance rule, docs/pseudonymization.md): the type in any letter case,
-/// spaces or tabs right after '<' and right before '>'; nothing else. A placeholder-shaped string
-/// the map does not hold (the user's own, or one the model invented) is left as it is.
+/// (the documented tolerance rule, docs/pseudonymization.md): the type in any letter case, up to
+/// two spaces or tabs right after '<' and right before '>'; nothing else (no other separator, no
+/// leading zero, no missing bracket). A placeholder-shaped string the map does not hold (the
+/// user's own, or one the model invented) is left as it is. One pass, linear in `text`; a
+/// hand-written scanner, not a regex (see restore.cc).
 std::string restore(std::string_view text, const PlaceholderMap& map,
                     Context context = Context::Text);
 
 /// Restore over one stream of text fragments (one choice's content, or one tool call's
 /// arguments): everything that cannot be part of a placeholder is released at once; only the
-/// shortest suffix that could still be the start of a placeholder is held back, however many
-/// fragments a placeholder is split over.
+/// shortest suffix that could still be the start of a spelling of one of the map's placeholders
+/// is held back (so never more than the longest such spelling, and nothing at all with an empty
+/// map), however many fragments a placeholder is split over. The outputs of all feed() calls and
+/// finish(), concatenated, equal restore() of the fragments concatenated, for any split. The map
+/// must outlive the restorer.
 class StreamRestorer {
 public:
-  StreamRestorer(const PlaceholderMap& map, Context context = Context::Text);
+  explicit StreamRestorer(const PlaceholderMap& map, Context context = Context::Text);
 
   /// Appends to `out` what can be released after `fragment`.
   void feed(std::string_view fragment, std::string& out);
@@ -114,9 +122,25 @@ public:
   std::size_t held() const noexcept { return pending_.size(); }
 
 private:
+  // Where the scanner stands inside pending_ (which, when not empty, starts with '<' and holds no
+  // other '<'): the spelling's grammar is '<' pad{0,2} NAME pad{0,2} '>', and NAME is matched
+  // against the map's sorted names one byte at a time, [lo_, hi_) being the names that still
+  // start with the bytes seen so far.
+  enum class Phase : std::uint8_t { LeadPad, Name, TrailPad };
+
+  void start();
+  bool step(char c, std::string& out);
+  void release(std::string& out);
+
   const PlaceholderMap* map_;
+  const PlaceholderMap::Index* index_;
   Context context_;
   std::string pending_;
+  Phase phase_ = Phase::LeadPad;
+  std::uint8_t pads_ = 0;
+  std::uint32_t name_length_ = 0;
+  std::uint32_t lo_ = 0;
+  std::uint32_t hi_ = 0;
 };
 
 } // namespace cordon::pseudonymize
