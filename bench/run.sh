@@ -3,7 +3,8 @@
 #   ROUNDS=3 DURATION=5 bench/run.sh
 # wrk against `cordon simulate` directly, through nginx as a plain reverse proxy and through
 # `cordon serve`, ~2 KB chat request at concurrency 1, 16, 64 (+ streaming at 16); then the micro
-# benchmarks. Writes the results section of docs/benchmarks.md (and build/release/bench/load.json).
+# benchmarks, then the time to first token that pseudonymization adds (bench/ttft.py). Writes the
+# results sections of docs/benchmarks.md (and build/release/bench/load.json).
 # Needs wrk, nginx and python3 (scripts/install-deps.sh bench). Only 127.0.0.1 is used, and every
 # process started is stopped on exit, also on failure or Ctrl-C.
 set -euo pipefail
@@ -46,4 +47,8 @@ load_pid=$!
 status=0
 wait "$load_pid" || status=$?
 load_pid=""
-exit "$status"
+if [[ $status -ne 0 ]]; then
+  exit "$status"
+fi
+# Time to first token added by pseudonymization (the pseudonymization issue's target).
+python3 bench/ttft.py --cordon "$build/cordon" --doc docs/benchmarks.md

@@ -138,7 +138,7 @@ int printExplain(const gateway::Snapshot& snapshot, std::string_view tenant_name
     const auto& target = model->targets[verdict.target];
     fmt::print(out, "  {:<40} {:<10} {}\n", targetName(config, target),
                verdict.eligible
-                   ? (verdict.delivery == policy::Delivery::AsIs ? "eligible" : "pseudonym.")
+                   ? (verdict.delivery == policy::Delivery::AsIs ? "eligible" : "if pseudo.")
                    : "excluded",
                verdict.reason);
   }

@@ -159,6 +159,10 @@ int run(int argc, char** argv) {
   simulate_cmd->add_flag("--reset-mid-stream", sim_options.reset_mid_stream,
                          "reset the connection part-way through each answer");
   simulate_cmd->add_option("--workers", sim_options.workers, "worker threads");
+  simulate_cmd->add_option("--chunk-bytes", sim_options.chunk_bytes,
+                           "stream text in pieces of N bytes instead of words");
+  simulate_cmd->add_option("--record", sim_options.record_path,
+                           "append every request body received to FILE (JSON lines)");
 
   std::string scan_format = "text";
   std::string scan_path;

@@ -39,6 +39,7 @@ backends:
 models:
   assistant:  {{ targets: [cloud-gpt:gpt-4o, local-llama:llama-3.1-8b-instruct] }}
   cloud-only: {{ targets: [cloud-gpt:gpt-4o] }}
+  support:    {{ pseudonymize: auto, targets: [cloud-gpt:gpt-4o, local-llama:llama-3.1-8b-instruct] }}
 tenants:
   demo:
     keys:
@@ -61,8 +62,24 @@ struct Outcome {
   std::string boundary;
   std::string backend;
   std::string region;
-  std::string text; ///< The answer, or the error message.
+  std::string pseudonymized; ///< x-cordon-pseudonymized
+  std::string text;          ///< The answer, or the error message.
+  std::string cloud_saw;     ///< The last user message the cloud backend received, if it was sent
 };
+
+/// The last user message of a request body as a backend received it.
+std::string lastUserText(std::string_view body) {
+  auto request = protocol::decodeOpenAiChatRequest(body);
+  if (!request) {
+    return {};
+  }
+  for (auto message = request->messages.rbegin(); message != request->messages.rend(); ++message) {
+    if (message->role == protocol::Role::User && !message->content.empty()) {
+      return message->content.front().text;
+    }
+  }
+  return {};
+}
 
 std::string requestBody(const Step& step) {
   protocol::ChatRequest request;
@@ -119,6 +136,7 @@ asio::awaitable<Outcome> send(upstream::Client& client, const config::Backend& g
   outcome.boundary = answer.header("x-cordon-boundary");
   outcome.backend = answer.header("x-cordon-backend");
   outcome.region = answer.header("x-cordon-region");
+  outcome.pseudonymized = answer.header("x-cordon-pseudonymized");
   auto body = co_await answer.readAll(1U << 20U);
   if (!body) {
     outcome.text = body.error().detail;
@@ -161,8 +179,11 @@ std::string why(const gateway::Snapshot& snapshot, const Step& step, const Outco
   }
   for (const auto& verdict : decision.verdicts) {
     const auto& backend = config.backends[model->targets[verdict.target].backend];
+    const bool masked = verdict.delivery == policy::Delivery::Pseudonymized;
     reasons += fmt::format("\n        {:<12} {}: {}", backend.name,
-                           verdict.eligible ? "eligible" : "excluded", verdict.reason);
+                           verdict.eligible ? (masked ? "eligible if pseudonymized" : "eligible")
+                                            : "excluded",
+                           verdict.reason);
     if (backend.name == outcome.backend) {
       reasons += "  <- answered";
     }
@@ -192,8 +213,8 @@ int run(const Options& options, const std::function<void()>& wait_for_stop) {
       "cordon demo: gateway on {0}, two simulated backends:\n"
       "  local-llama  boundary onprem (clearance restricted, region eu-de)\n"
       "  cloud-gpt    boundary cloud  (clearance internal,   region us)\n"
-      "model 'assistant' prefers cloud-gpt, then local-llama; model 'cloud-only' has just "
-      "cloud-gpt.\n\n",
+      "model 'assistant' prefers cloud-gpt, then local-llama; model 'support' too, and may "
+      "pseudonymize;\nmodel 'cloud-only' has just cloud-gpt.\n\n",
       base);
 
   const std::vector<Step> steps = {
@@ -206,6 +227,13 @@ int run(const Options& options, const std::function<void()>& wait_for_stop) {
       {"Nobody declared anything, but the prompt holds an e-mail address: detected, it stays "
        "on-prem",
        "assistant", "", false, "Tell jane.roe@example.com that her order has shipped."},
+      {"A complaint with a name, an e-mail address and a phone number, to a model that may "
+       "pseudonymize: the cloud answers, seeing placeholders only",
+       "support", "", true,
+       "My name is Jane Roe. Two parcels went missing; write to jane.roe@example.com or call "
+       "+44 20 7946 0958."},
+      {"A card number cannot be pseudonymized away: the same model keeps it on-prem", "support", "",
+       false, "Jane Roe asks why card 4111 1111 1111 1111 was charged twice."},
       {"Restricted data and a cloud-only model: cordon refuses rather than leak", "cloud-only",
        "restricted", false, "Reconcile these card payments."},
   };
@@ -225,7 +253,11 @@ int run(const Options& options, const std::function<void()>& wait_for_stop) {
       context,
       [&]() -> asio::awaitable<void> {
         for (std::size_t i = 0; i < steps.size(); ++i) {
+          const std::uint64_t cloud_before = cloud.requestsSeen();
           outcomes[i] = co_await send(client, target, steps[i]);
+          if (cloud.requestsSeen() != cloud_before) {
+            outcomes[i].cloud_saw = lastUserText(cloud.lastRequestBody());
+          }
         }
       },
       asio::detached);
@@ -240,13 +272,20 @@ int run(const Options& options, const std::function<void()>& wait_for_stop) {
                              step.model, step.level.empty() ? "(none)" : step.level,
                              step.stream ? ", streamed" : "");
     if (outcome.status == 200) {
-      std::cout << fmt::format("    -> 200, level {}, boundary {} (region {}), backend {}\n",
-                               outcome.level, outcome.boundary, outcome.region, outcome.backend);
+      std::cout << fmt::format(
+          "    -> 200, level {}, boundary {} (region {}), backend {}{}\n", outcome.level,
+          outcome.boundary, outcome.region, outcome.backend,
+          outcome.pseudonymized == "0"
+              ? ""
+              : fmt::format(", {} values pseudonymized", outcome.pseudonymized));
     } else {
       std::cout << fmt::format("    -> {}, level {}\n", outcome.status, outcome.level);
     }
-    std::cout << fmt::format("    why: {}\n    answer: {}\n\n", why(*snapshot, step, outcome),
-                             outcome.text);
+    std::cout << fmt::format("    why: {}\n", why(*snapshot, step, outcome));
+    if (outcome.pseudonymized != "0" && !outcome.cloud_saw.empty()) {
+      std::cout << fmt::format("    the cloud model received: {}\n", outcome.cloud_saw);
+    }
+    std::cout << fmt::format("    answer: {}\n\n", outcome.text);
     const bool expected = i + 1 == steps.size() ? outcome.status == 403 : outcome.status == 200;
     if (!expected) {
       exit_code = 1;

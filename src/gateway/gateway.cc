@@ -13,6 +13,7 @@
 #include "cordon/policy/decision.h"
 #include "cordon/protocol/openai.h"
 #include "cordon/protocol/sse.h"
+#include "gateway/answer_restore.h"
 #include "gateway/inspect.h"
 #include "http/deadline.h"
 #include "http/server.h"
@@ -39,9 +40,11 @@ struct RouteHeaders {
   std::string boundary;
   std::string backend;
   std::string region;
+  std::size_t pseudonymized = 0; ///< Distinct values the chosen target saw as placeholders.
 
   template <class Fields> void applyTo(Fields& fields) const {
     fields.set("x-cordon-request-id", request_id);
+    fields.set("x-cordon-pseudonymized", std::to_string(pseudonymized));
     if (!level.empty()) {
       fields.set("x-cordon-level", level);
     }
@@ -225,7 +228,11 @@ private:
     }
 
     std::vector<LocatedFinding> located;
-    if (auto assessed = assess(worker, snapshot, chat, facts, explain_only ? &located : nullptr);
+    std::vector<TextFinding> pseudonymizable;
+    const bool may_pseudonymize =
+        !explain_only && model->pseudonymize == config::PseudonymizeMode::Auto;
+    if (auto assessed = assess(worker, snapshot, chat, facts, explain_only ? &located : nullptr,
+                               may_pseudonymize ? &pseudonymizable : nullptr);
         !assessed) {
       spdlog::error("request {}: {}", route.request_id, assessed.error().detail);
       co_return co_await fail(assessed.error());
@@ -250,14 +257,24 @@ private:
 
     upstream::Client& client = *gateway_.clients_[worker];
     std::vector<AttemptFailure> failures;
+    // Made once, for the first target that may only see the request pseudonymized.
+    std::optional<PseudonymizedRequest> masked;
     for (const std::size_t index : decision.eligible) {
-      const config::Target& target = model->targets[decision.verdicts[index].target];
+      const policy::TargetVerdict& verdict = decision.verdicts[index];
+      const config::Target& target = model->targets[verdict.target];
       const config::Backend& backend = config.backends[target.backend];
       const config::Boundary& boundary = config.boundaryOf(backend);
+      const bool pseudonymized = verdict.delivery == policy::Delivery::Pseudonymized;
+      if (pseudonymized && !masked) {
+        masked = pseudonymizeRequest(chat, pseudonymizable);
+      }
+      const pseudonymize::PlaceholderMap* placeholders =
+          pseudonymized && !masked->placeholders.empty() ? &masked->placeholders : nullptr;
 
       upstream::RequestSpec spec;
       spec.path = "/chat/completions";
-      spec.body = protocol::encodeOpenAiChatRequest(chat, target.model);
+      spec.body =
+          protocol::encodeOpenAiChatRequest(pseudonymized ? masked->chat : chat, target.model);
       spec.expect_stream = chat.stream;
       if (backend.api_key) {
         spec.headers.emplace_back("authorization", "Bearer " + *backend.api_key);
@@ -280,6 +297,7 @@ private:
       route.boundary = boundary.name;
       route.backend = backend.name;
       route.region = boundary.region;
+      route.pseudonymized = placeholders != nullptr ? placeholders->size() : 0;
 
       if (status < 200 || status >= 300) {
         // The backend refused the request itself (4xx): not a reason to try a wider set, and
@@ -300,9 +318,9 @@ private:
         co_return;
       }
 
-      const bool delivered = chat.stream
-                                 ? co_await relayStream(answer, writer, route)
-                                 : co_await relayWhole(answer, writer, route, version, keep_alive);
+      const bool delivered = chat.stream ? co_await relayStream(answer, writer, route, placeholders)
+                                         : co_await relayWhole(answer, writer, route, version,
+                                                               keep_alive, placeholders);
       if (delivered || writer.started()) {
         co_return;
       }
@@ -311,6 +329,7 @@ private:
       route.boundary.clear();
       route.backend.clear();
       route.region.clear();
+      route.pseudonymized = 0;
     }
     const Error error = allTargetsFailed(failures);
     spdlog::warn("request {}: {}", route.request_id, error.detail);
@@ -330,13 +349,14 @@ private:
 
   /// Detection for one request, the same for serving and explaining (inspect.h).
   Result<void> assess(unsigned worker, const Snapshot& snapshot, const protocol::ChatRequest& chat,
-                      policy::RequestFacts& facts, std::vector<LocatedFinding>* located) {
+                      policy::RequestFacts& facts, std::vector<LocatedFinding>* located,
+                      std::vector<TextFinding>* pseudonymizable) {
     classify::Scratch* scratch = scratchFor(worker, snapshot);
     if (scratch == nullptr) {
       return makeError(Errc::Internal, "detection is unavailable; the request was refused");
     }
     return assessRequest(*snapshot.config, *snapshot.classifier, *scratch, chat,
-                         gateway_.detection_[worker].findings, facts, located);
+                         gateway_.detection_[worker].findings, facts, located, pseudonymizable);
   }
 
   static std::string attemptMessage(const Error& error) {
@@ -345,14 +365,24 @@ private:
     return colon == std::string::npos ? error.detail : error.detail.substr(colon + 2);
   }
 
-  /// Non-streamed answer: read whole, check it is a chat completion, pass it on.
+  /// Non-streamed answer: read whole, check it is a chat completion, pass it on (with the
+  /// original values put back when the target saw `placeholders`).
   /// Returns false (having written nothing) when the answer is unusable.
   static asio::awaitable<bool> relayWhole(upstream::Response& answer, ResponseWriter& writer,
                                           const RouteHeaders& route, unsigned version,
-                                          bool keep_alive) {
+                                          bool keep_alive,
+                                          const pseudonymize::PlaceholderMap* placeholders) {
     auto body = co_await answer.readAll(kMaxUpstreamBodyBytes);
-    if (!body || !protocol::decodeOpenAiChatResponse(*body)) {
+    if (!body) {
       co_return false;
+    }
+    auto decoded = protocol::decodeOpenAiChatResponse(*body);
+    if (!decoded) {
+      co_return false;
+    }
+    if (placeholders != nullptr) {
+      restoreAnswer(*decoded, *placeholders);
+      *body = protocol::encodeOpenAiChatResponse(*decoded);
     }
     Response response = http::jsonResponse(200, std::move(*body), version, keep_alive);
     route.applyTo(response);
@@ -365,14 +395,22 @@ private:
   /// that, events are forwarded as they arrive; a failure mid-stream ends the stream with an error
   /// event (the client must not mistake a cut-off answer for a complete one).
   static asio::awaitable<bool> relayStream(upstream::Response& answer, ResponseWriter& writer,
-                                           const RouteHeaders& route) {
+                                           const RouteHeaders& route,
+                                           const pseudonymize::PlaceholderMap* placeholders) {
     protocol::SseParser parser;
     std::vector<protocol::SseEvent> events;
+    std::optional<ChunkRestorer> restorer;
+    if (placeholders != nullptr) {
+      restorer.emplace(*placeholders);
+    }
     std::string out;
     bool done = false;
     for (;;) {
       auto piece = co_await answer.read();
       Result<void> parsed = piece ? parser.feed(*piece, events) : Result<void>(piece.error());
+      if (parsed && restorer) {
+        parsed = restoreEvents(*restorer, events, route);
+      }
       const bool ended = piece && piece->empty();
       if (!writer.started()) {
         if (!parsed || (ended && events.empty())) {
@@ -401,6 +439,14 @@ private:
             parsed ? makeError(Errc::UpstreamFailed,
                                fmt::format("backend {} ended the stream early", route.backend))
                    : parsed.error();
+        // What the restorer still holds is the answer's text too: the client gets it before the
+        // error, never a placeholder cut in half.
+        if (restorer) {
+          if (auto held = restorer->flush()) {
+            out += protocol::encodeSseEvent(
+                protocol::SseEvent{{}, protocol::encodeOpenAiChatChunk(*held)});
+          }
+        }
         out += "data: ";
         out += protocol::encodeOpenAiError(error.code, error.detail);
         out += "\n\n";
@@ -417,6 +463,33 @@ private:
         co_return true;
       }
     }
+  }
+
+  /// Puts the original values back into the chunks of `events`; before "[DONE]", releases what
+  /// is still held. A chunk that cannot be decoded cannot be restored: the stream ends there.
+  static Result<void> restoreEvents(ChunkRestorer& restorer,
+                                    std::vector<protocol::SseEvent>& events,
+                                    const RouteHeaders& route) {
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      protocol::SseEvent& event = events[i];
+      if (event.data == "[DONE]") {
+        if (auto held = restorer.flush()) {
+          events.insert(events.begin() + static_cast<std::ptrdiff_t>(i),
+                        protocol::SseEvent{{}, protocol::encodeOpenAiChatChunk(*held)});
+          ++i;
+        }
+        continue;
+      }
+      auto chunk = protocol::decodeOpenAiChatChunk(event.data);
+      if (!chunk) {
+        events.resize(i);
+        return makeError(Errc::UpstreamFailed,
+                         fmt::format("backend {} sent a malformed stream event", route.backend));
+      }
+      restorer.restore(*chunk);
+      event.data = protocol::encodeOpenAiChatChunk(*chunk);
+    }
+    return {};
   }
 
   Gateway& gateway_;

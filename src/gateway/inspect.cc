@@ -7,48 +7,68 @@
 
 namespace cordon::gateway {
 
+std::string contentPlace(std::size_t message, std::size_t part) {
+  return fmt::format("messages[{}].content[{}]", message, part);
+}
+
+std::string argumentsPlace(std::size_t message, std::size_t call) {
+  return fmt::format("messages[{}].tool_calls[{}].arguments", message, call);
+}
+
 Result<void> assessRequest(const config::Config& config, const classify::Classifier& classifier,
                            classify::Scratch& scratch, const protocol::ChatRequest& chat,
                            std::vector<classify::Finding>& buffer, policy::RequestFacts& facts,
-                           std::vector<LocatedFinding>* located) {
-  auto scan = [&](std::string_view text, auto&& place) -> Result<void> {
+                           std::vector<LocatedFinding>* located,
+                           std::vector<TextFinding>* pseudonymizable) {
+  Result<void> result;
+  std::uint32_t index = 0;
+  forEachText(chat, [&](const std::string& text, auto&& place) {
+    const std::uint32_t text_index = index++;
+    if (!result) {
+      return;
+    }
     buffer.clear();
     if (!classifier.scan(text, scratch, buffer)) {
-      return makeError(Errc::Internal, "detection failed; the request was refused");
+      result = makeError(Errc::Internal, "detection failed; the request was refused");
+      return;
     }
     for (const auto& finding : buffer) {
       policy::countDetected(config, finding.type, facts);
       if (located != nullptr) {
         located->push_back({place(), finding});
       }
-    }
-    return {};
-  };
-  for (std::size_t m = 0; m < chat.messages.size(); ++m) {
-    const protocol::Message& message = chat.messages[m];
-    for (std::size_t p = 0; p < message.content.size(); ++p) {
-      if (message.content[p].kind != protocol::ContentPart::Kind::Text) {
-        continue;
-      }
-      if (auto scanned = scan(message.content[p].text,
-                              [m, p] { return fmt::format("messages[{}].content[{}]", m, p); });
-          !scanned) {
-        return scanned;
+      if (pseudonymizable != nullptr) {
+        const config::ResolvedEntity* policy = config.entityPolicy(finding.type);
+        if (policy != nullptr && policy->pseudonymize) {
+          pseudonymizable->push_back({text_index, finding});
+        }
       }
     }
-    for (std::size_t c = 0; c < message.tool_calls.size(); ++c) {
-      if (auto scanned =
-              scan(message.tool_calls[c].arguments,
-                   [m, c] { return fmt::format("messages[{}].tool_calls[{}].arguments", m, c); });
-          !scanned) {
-        return scanned;
-      }
+  });
+  return result;
+}
+
+PseudonymizedRequest pseudonymizeRequest(const protocol::ChatRequest& chat,
+                                         const std::vector<TextFinding>& findings) {
+  PseudonymizedRequest out{chat, {}};
+  pseudonymize::Pseudonymizer pseudonymizer;
+  forEachText(out.chat,
+              [&](const std::string& text, auto&& /*place*/) { pseudonymizer.reserve(text); });
+  std::uint32_t index = 0;
+  std::size_t next = 0;
+  std::vector<classify::Finding> own;
+  forEachText(out.chat, [&](std::string& text, auto&& /*place*/) {
+    const std::uint32_t text_index = index++;
+    own.clear();
+    while (next < findings.size() && findings[next].text == text_index) {
+      own.push_back(findings[next++].finding);
     }
-  }
-  // Until the pseudonymizer exists nothing can be sent pseudonymized: pseudonymizable entities
-  // count in full, so no target becomes eligible "with pseudonymization".
-  facts.residual_detected = facts.detected;
-  return {};
+    if (!own.empty()) {
+      text = pseudonymizer.apply(text, own, [](std::string_view /*type*/) { return true; });
+    }
+  });
+  out.placeholders = std::move(pseudonymizer).take();
+  return out;
 }
 
 std::string explanationJson(const config::Config& config, const config::Model& model,

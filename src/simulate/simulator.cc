@@ -1,12 +1,17 @@
 #include "simulate/simulator.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <fstream>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -107,6 +112,22 @@ std::vector<std::string_view> splitWords(std::string_view text) {
   return words;
 }
 
+/// Splits text into pieces of `bytes` bytes, each extended to the end of the UTF-8 character it
+/// cuts (so every piece is valid UTF-8 when the text is).
+std::vector<std::string_view> splitBytes(std::string_view text, std::size_t bytes) {
+  std::vector<std::string_view> pieces;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = std::min(text.size(), start + bytes);
+    while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) {
+      ++end;
+    }
+    pieces.push_back(text.substr(start, end - start));
+    start = end;
+  }
+  return pieces;
+}
+
 std::uint64_t countWords(std::string_view text) {
   std::uint64_t count = 0;
   bool in_word = false;
@@ -191,6 +212,12 @@ struct Simulator::State {
 
   Options options;
   std::atomic<std::uint64_t> requests{0};
+  mutable std::mutex record_mutex;
+  std::string last_body;
+  std::ofstream record;
+
+  /// Keeps `body` as the last request and appends it to the record file, if any.
+  void remember(const json::value& body);
 
   /// Builds the answer for a parsed request body; an error message for a body it cannot use.
   Result<Answer> answerFor(const json::object& body) const;
@@ -202,6 +229,15 @@ struct Simulator::State {
   asio::awaitable<void> sendStream(http::ResponseWriter& writer, const Answer& answer,
                                    const std::string& id, std::int64_t created) const;
 };
+
+void Simulator::State::remember(const json::value& body) {
+  std::string line = json::serialize(body);
+  const std::lock_guard lock(record_mutex);
+  if (record.is_open()) {
+    record << line << '\n' << std::flush;
+  }
+  last_body = std::move(line);
+}
 
 Result<Answer> Simulator::State::answerFor(const json::object& body) const {
   Answer answer;
@@ -376,6 +412,7 @@ asio::awaitable<void> Simulator::State::chatCompletion(http::Request& request,
         errorResponse(400, "request body is not valid JSON", "invalid_json", request));
     co_return;
   }
+  remember(parsed);
   const auto* body = parsed.if_object();
   if (body == nullptr) {
     co_await writer.write(
@@ -445,6 +482,9 @@ asio::awaitable<void> Simulator::State::sendWhole(const http::Request& request,
 asio::awaitable<void> Simulator::State::sendStream(http::ResponseWriter& writer,
                                                    const Answer& answer, const std::string& id,
                                                    std::int64_t created) const {
+  const auto pieces = [&](std::string_view text) {
+    return options.chunk_bytes > 0 ? splitBytes(text, options.chunk_bytes) : splitWords(text);
+  };
   // One `data:` event per chunk object.
   const auto chunk = [&](json::object delta, json::value finish_reason) {
     json::object choice;
@@ -482,7 +522,7 @@ asio::awaitable<void> Simulator::State::sendStream(http::ResponseWriter& writer,
     json::object delta;
     delta["tool_calls"] = std::move(calls);
     events.push_back(chunk(std::move(delta), nullptr));
-    for (const auto piece : splitWords(answer.tool_call->arguments)) {
+    for (const auto piece : pieces(answer.tool_call->arguments)) {
       json::object function;
       function["arguments"] = piece;
       json::object part;
@@ -495,7 +535,7 @@ asio::awaitable<void> Simulator::State::sendStream(http::ResponseWriter& writer,
       events.push_back(chunk(std::move(piece_delta), nullptr));
     }
   } else {
-    for (const auto word : splitWords(answer.content)) {
+    for (const auto word : pieces(answer.content)) {
       json::object delta;
       delta["content"] = word;
       events.push_back(chunk(std::move(delta), nullptr));
@@ -573,6 +613,13 @@ Simulator::~Simulator() {
 }
 
 void Simulator::start() {
+  if (!state_->options.record_path.empty()) {
+    state_->record.open(state_->options.record_path, std::ios::app);
+    if (!state_->record) {
+      throw std::system_error(errno, std::generic_category(),
+                              "cannot open " + state_->options.record_path);
+    }
+  }
   server_->start();
 }
 
@@ -582,6 +629,11 @@ std::uint16_t Simulator::port() const noexcept {
 
 std::uint64_t Simulator::requestsSeen() const noexcept {
   return state_->requests.load(std::memory_order_relaxed);
+}
+
+std::string Simulator::lastRequestBody() const {
+  const std::lock_guard lock(state_->record_mutex);
+  return state_->last_body;
 }
 
 void Simulator::shutdown() {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -31,6 +32,12 @@ struct Options {
   bool hang = false;             ///< Read the request, then never answer.
   bool reset_mid_stream = false; ///< Send part of the answer, then reset the connection.
   unsigned workers = 1;
+  /// Streamed text in pieces of this many bytes (rounded up to whole UTF-8 characters) instead of
+  /// word by word: splits placeholders and values at every position a test asks for.
+  std::size_t chunk_bytes = 0;
+  /// Appends every chat request body it receives to this file, one JSON line each: what a
+  /// backend was shown, for tests and the demo to check. Empty: no record.
+  std::string record_path;
 };
 
 class Simulator {
@@ -45,6 +52,8 @@ public:
   std::uint16_t port() const noexcept;
   /// Requests received so far (chat completions only).
   std::uint64_t requestsSeen() const noexcept;
+  /// The body of the last chat request received (compact JSON); empty before the first.
+  std::string lastRequestBody() const;
   void shutdown();
   void join();
 

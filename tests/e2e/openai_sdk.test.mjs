@@ -12,7 +12,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import readline from "node:readline";
@@ -126,6 +126,9 @@ models:
     targets: [cloud-gpt:gpt-4o, local-llama:llama-3.1-8b]
   cloud-only:
     targets: [cloud-gpt:gpt-4o]
+  masked:
+    pseudonymize: auto
+    targets: [cloud-gpt:gpt-4o, local-llama:llama-3.1-8b]
 
 tenants:
   acme:
@@ -140,7 +143,7 @@ tenants:
 // ---------------------------------------------------------------------------------------------
 
 const API_KEY = `ck-e2e-${randomBytes(24).toString("hex")}`;
-const CONFIGURED_MODELS = ["assistant", "cloud-only"];
+const CONFIGURED_MODELS = ["assistant", "cloud-only", "masked"];
 
 const CLOUD = { boundary: "cloud", backend: "cloud-gpt", region: "eu", name: "cloud" };
 const ONPREM = { boundary: "onprem", backend: "local-llama", region: "eu-de", name: "onprem" };
@@ -149,12 +152,14 @@ describe("cordon with the official openai client", { timeout: 40_000 }, () => {
   const children = [];
   let tmp;
   let baseURL;
+  let cloudRecord;
 
   const client = (options = {}) =>
     new OpenAI({ baseURL, apiKey: API_KEY, maxRetries: 0, timeout: 10_000, ...options });
 
   before(async () => {
     tmp = await mkdtemp(path.join(tmpdir(), "cordon-e2e-"));
+    cloudRecord = path.join(tmp, "cloud-received.jsonl");
     const [onprem, cloud] = await Promise.all([
       startCordon("simulate onprem", [
         "simulate", "--listen", "127.0.0.1:0", "--protocol", "openai",
@@ -163,6 +168,7 @@ describe("cordon with the official openai client", { timeout: 40_000 }, () => {
       startCordon("simulate cloud", [
         "simulate", "--listen", "127.0.0.1:0", "--protocol", "openai",
         "--name", "cloud", "--mode", "echo", "--token-delay-ms", "2",
+        "--chunk-bytes", "4", "--record", cloudRecord,
       ]),
     ]);
     children.push(onprem, cloud);
@@ -503,5 +509,55 @@ describe("cordon with the official openai client", { timeout: 40_000 }, () => {
     const { content, finish } = await collect(stream);
     assert.equal(content, `[cloud] ${prompt}`);
     assert.equal(finish, "stop");
+  });
+  // 8 ------------------------------------------------------------------------------------------
+  const complaint =
+    "My name is Jane Roe and my parcel never came. Write to jane.roe@example.com or call " +
+    "+44 20 7946 0958.";
+  const originals = ["Jane Roe", "jane.roe@example.com", "+44 20 7946 0958"];
+
+  /** The cloud simulator's record: what the cloud model was shown, never an original value. */
+  async function assertCloudSawNoOriginals() {
+    const seen = await readFile(cloudRecord, "utf8");
+    for (const value of originals) {
+      assert.ok(!seen.includes(value), `${value} reached the cloud backend`);
+    }
+    assert.match(seen, /<EMAIL_ADDRESS_1>/);
+  }
+
+  test("pseudonymized streaming answer: the cloud sees placeholders, the client the values", { timeout: TEST_TIMEOUT_MS }, async () => {
+    const { data: stream, response } = await client()
+      .chat.completions.create({
+        model: "masked",
+        stream: true,
+        messages: [{ role: "user", content: complaint }],
+      })
+      .withResponse();
+    assertRoute(response.headers, CLOUD, "confidential");
+    assert.equal(response.headers.get("x-cordon-pseudonymized"), "3");
+    const { content, finish, chunks } = await collect(stream);
+    assert.equal(content, `[cloud] ${complaint}`);
+    assert.equal(finish, "stop");
+    assert.ok(chunks > 10, `streamed in small pieces (got ${chunks} chunks)`);
+    await assertCloudSawNoOriginals();
+  });
+
+  test("pseudonymized tool-call round trip", { timeout: TEST_TIMEOUT_MS }, async () => {
+    const openai = client();
+    const prompt = `CALL_TOOL: ${complaint}`;
+    const messages = [{ role: "user", content: prompt }];
+    const runner = openai.chat.completions.stream({ model: "masked", messages, tools });
+    const first = await runner.finalChatCompletion();
+    const call = first.choices[0].message.tool_calls[0];
+    assert.deepEqual(JSON.parse(call.function.arguments), { echo: prompt });
+
+    messages.push(first.choices[0].message);
+    messages.push({ role: "tool", tool_call_id: call.id, content: "ticket filed for jane.roe@example.com" });
+    const { data: second, response } = await openai.chat.completions
+      .create({ model: "masked", messages, tools })
+      .withResponse();
+    assertRoute(response.headers, CLOUD, "confidential");
+    assert.equal(second.choices[0].message.content, `[cloud] ${prompt}`);
+    await assertCloudSawNoOriginals();
   });
 });
