@@ -32,12 +32,16 @@ protected:
     const auto split =
         startSimulator("split", {"--record", dir.path() + "/split.jsonl", "--chunk-bytes", "3"});
     const auto eu = startSimulator("eu", {"--record", dir.path() + "/eu.jsonl"});
-    port =
-        startGateway(config(backend("local", "onprem", local) + backend("us", "us-cloud", us) +
-                                backend("split", "us-cloud", split) + backend("eu", "eu-cloud", eu),
-                            "  assistant: { pseudonymize: auto, targets: [us:m, local:m] }\n"
-                            "  splitter: { pseudonymize: auto, targets: [split:m, local:m] }\n"
-                            "  plain: { pseudonymize: never, targets: [us:m, eu:m, local:m] }\n"));
+    const auto broken = startSimulator(
+        "broken", {"--reset-mid-stream", "--chunk-bytes", "5", "--token-delay-ms", "5"});
+    port = startGateway(config(backend("local", "onprem", local) + backend("us", "us-cloud", us) +
+                                   backend("split", "us-cloud", split) +
+                                   backend("eu", "eu-cloud", eu) +
+                                   backend("broken", "us-cloud", broken),
+                               "  assistant: { pseudonymize: auto, targets: [us:m, local:m] }\n"
+                               "  splitter: { pseudonymize: auto, targets: [split:m, local:m] }\n"
+                               "  plain: { pseudonymize: never, targets: [us:m, eu:m, local:m] }\n"
+                               "  brittle: { pseudonymize: auto, targets: [broken:m] }\n"));
   }
 
   /// Every body the named simulator received, one per line.
@@ -170,6 +174,24 @@ TEST_F(PseudonymizeTest, WhatCannotBePseudonymizedStaysOnPrem) {
   EXPECT_EQ(response.header("x-cordon-pseudonymized"), "0");
   EXPECT_EQ(received("us"), "");
   EXPECT_NE(received("local").find("4111 1111 1111 1111"), std::string::npos);
+}
+
+TEST_F(PseudonymizeTest, AStreamCutShortEndsWithAnErrorEvent) {
+  const HttpResponse response = chat(port, kAcmeKey, chatBody("brittle", kComplaint, true));
+  ASSERT_EQ(response.status, 200) << response.body;
+  const auto events = sseData(response.body);
+  ASSERT_FALSE(events.empty()) << response.body;
+  EXPECT_NE(events.back(), "[DONE]");
+  EXPECT_NE(events.back().find("\"error\""), std::string::npos) << events.back();
+  // What arrived is a prefix of the restored answer, but for the bytes of a placeholder that
+  // were held back when the backend broke off.
+  const std::string content = streamedContent(response.body);
+  const std::string whole = "[broken] " + std::string(kComplaint);
+  const std::size_t placeholder = content.rfind('<');
+  const std::string restored_part =
+      placeholder == std::string::npos ? content : content.substr(0, placeholder);
+  EXPECT_EQ(whole.compare(0, restored_part.size(), restored_part), 0) << content;
+  expectStillServes(port);
 }
 
 TEST_F(PseudonymizeTest, HarmlessRequestsAreSentAsTheyAre) {
