@@ -12,6 +12,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "cli/audit_commands.h"
 #include "cli/commands.h"
 #include "cli/scan.h"
 #include "cordon/config/config.h"
@@ -180,6 +181,22 @@ int run(int argc, char** argv) {
   demo_cmd->add_option("--listen", demo_options.listen, "gateway address");
   demo_cmd->add_flag("--once", demo_options.once, "exit after the walk-through");
 
+  auto* audit_cmd = app.add_subcommand("audit", "the audit record");
+  audit_cmd->require_subcommand(1);
+  auto* audit_verify_cmd =
+      audit_cmd->add_subcommand("verify", "check the hash chains; name the first broken record");
+  audit_verify_cmd->add_option("-c,--config", config_path, "config file (its audit.sink)")
+      ->required();
+  cordon::cli::AuditFlowsOptions flows_options;
+  auto* audit_flows_cmd = audit_cmd->add_subcommand(
+      "flows", "where the data went: requests per boundary, region, backend and level");
+  audit_flows_cmd->add_option("-c,--config", config_path, "config file (its audit.sink)")
+      ->required();
+  audit_flows_cmd->add_option("--tenant", flows_options.tenant, "only this tenant");
+  audit_flows_cmd->add_option("--since", flows_options.since,
+                              "only records from DATE on: YYYY-MM-DD (UTC) or RFC 3339");
+  audit_flows_cmd->add_option("--format", flows_options.format, "table | json");
+
   auto* keys_cmd = app.add_subcommand("keys", "API keys");
   keys_cmd->require_subcommand(1);
   auto* keys_new_cmd = keys_cmd->add_subcommand("new", "print a new API key and its SHA-256");
@@ -235,6 +252,14 @@ int run(int argc, char** argv) {
         while (waitForSignal(signals) == SIGHUP) {
         }
       });
+    }
+    if (audit_verify_cmd->parsed()) {
+      const auto config = cordon::config::loadConfigFile(config_path);
+      return cordon::cli::auditVerify(config->audit.sink, std::cout, std::cerr);
+    }
+    if (audit_flows_cmd->parsed()) {
+      const auto config = cordon::config::loadConfigFile(config_path);
+      return cordon::cli::auditFlows(config->audit.sink, flows_options, std::cout, std::cerr);
     }
     if (keys_new_cmd->parsed()) {
       cordon::cli::printNewKey(std::cout);

@@ -21,11 +21,13 @@ namespace cordon::audit {
 
 /// One try of one target (in the order they were tried).
 struct Attempt {
-  std::string backend;    ///< backend name from the config
-  std::string model;      ///< the upstream model name of the target
-  unsigned status = 0;    ///< HTTP status from the backend; 0 when none (connect error, timeout)
+  std::string backend; ///< backend name from the config
+  std::string model;   ///< the upstream model name of the target
+  unsigned status = 0; ///< HTTP status from the backend; 0 when none (connect error, timeout)
   std::int64_t latency_ms = 0;
-  std::string error;      ///< short reason when it failed ("timeout", "connect refused"), else ""
+  std::string error; ///< short reason when it failed ("timeout", "connect refused"), else ""
+
+  friend bool operator==(const Attempt&, const Attempt&) = default;
 };
 
 /// What cordon did with one request. Filled by the gateway; `instance`, `sequence`, `prev_hash`
@@ -38,24 +40,24 @@ struct Record {
   std::string hash;           ///< hex SHA-256 of this record's canonical form (see canonical())
 
   // The request.
-  std::string request_id;       ///< the x-cordon-request-id value
-  std::int64_t time_ms = 0;     ///< Unix time in milliseconds when the request arrived
-  std::string tenant;           ///< empty when the caller was not authenticated
-  std::string key;              ///< API key name; empty when not authenticated
-  std::string endpoint;         ///< "/v1/chat/completions", "/v1/cordon/explain", ...
-  std::string model;            ///< the model the client asked for ("" when not decoded)
-  std::string declared_level;   ///< x-cordon-level, "" when absent
-  std::string detected_level;   ///< highest level of any finding, "" when nothing was found
-  std::string level;            ///< the request's level (declared, floors, detected)
+  std::string request_id;     ///< the x-cordon-request-id value
+  std::int64_t time_ms = 0;   ///< Unix time in milliseconds when the request arrived
+  std::string tenant;         ///< empty when the caller was not authenticated
+  std::string key;            ///< API key name; empty when not authenticated
+  std::string endpoint;       ///< "/v1/chat/completions", "/v1/cordon/explain", ...
+  std::string model;          ///< the model the client asked for ("" when not decoded)
+  std::string declared_level; ///< x-cordon-level, "" when absent
+  std::string detected_level; ///< highest level of any finding, "" when nothing was found
+  std::string level;          ///< the request's level (declared, floors, detected)
   std::map<std::string, std::uint32_t> entities; ///< finding counts per entity type
 
   // The decision and what came of it.
-  std::string target;        ///< "backend:model" that answered (or was tried last), "" if none
-  std::string boundary;      ///< its boundary
-  std::string region;        ///< its boundary's region
+  std::string target;   ///< "backend:model" that answered (or was tried last), "" if none
+  std::string boundary; ///< its boundary
+  std::string region;   ///< its boundary's region
   bool pseudonymized = false;
   std::uint32_t pseudonymized_values = 0;
-  std::string reason;        ///< the rule that refused it, or why the target was eligible
+  std::string reason; ///< the rule that refused it, or why the target was eligible
   std::vector<Attempt> attempts;
   std::int64_t tokens_in = 0;
   std::int64_t tokens_out = 0;
@@ -64,18 +66,29 @@ struct Record {
   /// stream broke after it started), "unavailable" (503: the audit itself cannot write).
   std::string outcome;
   unsigned status = 0; ///< the HTTP status cordon answered with
+
+  friend bool operator==(const Record&, const Record&) = default;
 };
 
 /// The record's canonical form: JSON with a fixed key order, no insignificant whitespace,
 /// integers only, strings escaped minimally and identically everywhere (docs/audit.md), without
 /// the `hash` field. `hash` = hex SHA-256 of exactly these bytes. Stable across versions: a
 /// field is only ever added at the end, and only when non-default.
+///
+/// Keys in declaration order of Record (attempts: of Attempt); `entities` as an object sorted by
+/// key (byte order); `pseudonymized` as true/false. Strings: '"' and '\\' backslash-escaped,
+/// U+0008/0009/000A/000C/000D as \b \t \n \f \r, every other byte below 0x20 as \u00xx
+/// (lower-case hex), everything else (DEL and non-ASCII included) copied as UTF-8; a byte that
+/// is not part of valid UTF-8 is written as U+FFFD, so the output is always valid JSON.
 std::string canonical(const Record& record);
 
 /// The stored form: canonical() with `"hash":"..."` appended as the last member.
 std::string stored(const Record& record);
 
-/// Parses a stored record back (Errc::BadRequest naming the problem when it is not one).
+/// Parses a stored record back (Errc::BadRequest naming the problem when it is not one): a JSON
+/// object with every field of this version (types checked, integers in range), `hash` and
+/// `prev_hash` as 64 lower-case hex digits, and no unknown field. It does not check the hash
+/// (verify() does), so an edited record still parses.
 Result<Record> parseStored(std::string_view json);
 
 /// Sets `record.instance`, `sequence`, `prev_hash` and `hash` as the next record of a chain.
@@ -93,7 +106,9 @@ private:
 };
 
 /// Where records are kept: "sqlite:PATH", "jsonl:PATH" or "postgresql://...".
-/// Used by one writer thread at a time (append) or by the CLI (each/verify/flows).
+/// Used by one writer thread at a time (append) or by the CLI (each/verify/flows). healthy() may
+/// be called from another thread (the readiness probe) while append() runs: sinks serialise
+/// their calls internally.
 class Sink {
 public:
   virtual ~Sink() = default;
@@ -108,21 +123,36 @@ public:
   virtual bool healthy() = 0;
 };
 
-/// Opens (and creates on first use: file, tables, indexes) the sink `spec` names.
+/// How a sink is opened.
+enum class OpenMode : std::uint8_t {
+  Append, ///< the gateway: create the file / tables / indexes on first use
+  Read,   ///< the CLI (verify, flows): a sink that does not exist is an error, never created
+};
+
+/// Opens the sink `spec` names: "sqlite:PATH", "jsonl:PATH" (a relative PATH is relative to the
+/// process's working directory) or "postgresql://..." / "postgres://..." (libpq's url form).
+/// Errors (Errc::BadRequest for a malformed spec, Errc::Unavailable when it cannot be opened)
+/// never repeat a postgresql url, which may carry a password.
+Result<std::unique_ptr<Sink>> openSink(std::string_view spec, OpenMode mode);
+
+/// openSink(spec, OpenMode::Append): opens and creates on first use.
 Result<std::unique_ptr<Sink>> openSink(std::string_view spec);
 
 /// What `cordon audit verify` found.
 struct VerifyReport {
   std::uint64_t records = 0;
   std::uint64_t chains = 0;
-  /// Empty when every chain is intact; else the first broken record and what is wrong:
-  /// "instance I record 17: edited (hash mismatch)", "... missing records 5-6",
-  /// "... out of order", "... not a record".
+  /// Empty when every chain is intact; else the first broken record in storage order and what
+  /// is wrong: "instance I record 17: edited (hash mismatch)", "... missing records 5-6",
+  /// "... out of order", "stored record 12: not a record" (storage position, 1-based, when the
+  /// text does not parse, so there is no instance or sequence to name).
+  /// `records` and `chains` count everything stored, also past a problem.
   std::string problem;
   bool intact() const noexcept { return problem.empty(); }
 };
 
-/// Walks every chain of `sink`.
+/// Walks every chain of `sink`. Cannot see a chain's tail cut off or a whole chain removed
+/// (docs/audit.md). Errors only when the sink cannot be read.
 Result<VerifyReport> verify(Sink& sink);
 
 } // namespace cordon::audit
