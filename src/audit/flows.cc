@@ -358,8 +358,8 @@ std::optional<std::int64_t> parseTimestamp(std::string_view text) {
     offset_minutes =
         (zone[0] == '-' ? -1 : 1) * static_cast<std::int64_t>(offset_hour * 60 + offset_minute);
   }
-  const std::int64_t seconds =
-      days * kSecondsPerDay + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+  const std::int64_t seconds = days * kSecondsPerDay + std::int64_t{hour} * 3600 +
+                               std::int64_t{minute} * 60 + second - offset_minutes * 60;
   return seconds * kMsPerSecond + ms;
 }
 

@@ -12,11 +12,13 @@
 namespace cordon::audit {
 namespace {
 
-const std::string kGenesis(64, '0');
+// What the first record of a chain names as its predecessor.
+constexpr std::string_view kGenesis =
+    "0000000000000000000000000000000000000000000000000000000000000000";
 
 struct ChainState {
   std::uint64_t next = 0; ///< the sequence the next record must have
-  std::string last_hash = kGenesis;
+  std::string last_hash{kGenesis};
 };
 
 /// The first gap seen: `instance` expected `expected` at storage position `position` but found
