@@ -12,6 +12,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libyaml-cpp-dev libcli11-dev libfmt-dev libspdlog-dev libhyperscan-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # the postgresql audit sink (libpq) and a real server for its tests (tests/support/pg_server.sh)
+  libpq-dev postgresql
   # checks that CI runs: format, tidy, libFuzzer with sanitizers
   clang clang-format clang-tidy libclang-rt-14-dev
   # end-to-end tests drive cordon with the official SDKs from npm
