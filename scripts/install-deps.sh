@@ -12,7 +12,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libyaml-cpp-dev libcli11-dev libfmt-dev libspdlog-dev libhyperscan-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  # the audit sinks: SQLite, and PostgreSQL (libpq; the server for its tests)
+  # the audit sinks: SQLite, and PostgreSQL (libpq; a real server for its tests,
+  # tests/support/pg_server.sh)
   libsqlite3-dev libpq-dev postgresql
   # checks that CI runs: format, tidy, libFuzzer with sanitizers
   clang clang-format clang-tidy libclang-rt-14-dev

@@ -1,4 +1,5 @@
-// The PostgreSQL audit sink ("postgresql://..." / "postgres://..."), opened by openSink().
+// The PostgreSQL audit sink: records go to one table shared by every gateway instance (replicas
+// write concurrently; each keeps its own chain, told apart by `instance`).
 #pragma once
 
 #include <memory>
@@ -8,8 +9,9 @@
 
 namespace cordon::audit {
 
-/// Connects with libpq to `conninfo` (the whole url) and creates the table on first use.
-/// Errors never repeat `conninfo`: it may carry a password.
+/// Connects to `conninfo` (a postgresql:// or postgres:// URL, or any libpq connection string)
+/// and creates the table and its index on first use. Error messages name the sink and never
+/// repeat the URL's password.
 Result<std::unique_ptr<Sink>> openPostgresSink(std::string_view conninfo);
 
 } // namespace cordon::audit
