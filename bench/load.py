@@ -282,6 +282,7 @@ backends:
 models:
   bench:
     targets: [sim:bench-upstream]
+audit: {{ sink: "jsonl:{os.path.join(workdir, 'audit.jsonl')}", durability: async }}
 tenants:
   bench:
     keys:

@@ -1,7 +1,11 @@
 #include "demo/demo.h"
 
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <optional>
+#include <system_error>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -27,8 +31,9 @@ namespace asio = boost::asio;
 constexpr std::string_view kDemoKey = "demo-key";
 
 std::string demoConfig(const std::string& listen, std::uint16_t onprem_port,
-                       std::uint16_t cloud_port) {
+                       std::uint16_t cloud_port, const std::string& audit_path) {
   return fmt::format(R"(listen: "{}"
+audit: {{ sink: "sqlite:{}", durability: sync }}
 levels: [public, internal, confidential, restricted]
 boundaries:
   onprem: {{ clearance: restricted, region: eu-de, note: "simulated on-prem GPU server" }}
@@ -45,7 +50,7 @@ tenants:
     keys:
       - {{ name: demo-app, sha256: "{}" }}
 )",
-                     listen, onprem_port, cloud_port, toHex(sha256(kDemoKey)));
+                     listen, audit_path, onprem_port, cloud_port, toHex(sha256(kDemoKey)));
 }
 
 struct Step {
@@ -204,8 +209,14 @@ int run(const Options& options, const std::function<void()>& wait_for_stop) {
   simulate::Simulator cloud(cloud_options);
   cloud.start();
 
-  const auto config =
-      config::parseConfig(demoConfig(options.listen, onprem.port(), cloud.port()), "demo-config");
+  // The demo's audit lives and dies with the demo.
+  std::string audit_dir = (std::filesystem::temp_directory_path() / "cordon-demo-XXXXXX").string();
+  if (mkdtemp(audit_dir.data()) == nullptr) {
+    throw std::system_error(errno, std::generic_category(), "cannot create a temporary directory");
+  }
+  const std::string audit_path = audit_dir + "/audit.db";
+  const auto config = config::parseConfig(
+      demoConfig(options.listen, onprem.port(), cloud.port(), audit_path), "demo-config");
   gateway::Gateway gateway(config);
   gateway.start();
   const std::string base = fmt::format("http://{}:{}", config->server.listen_host, gateway.port());
@@ -306,6 +317,8 @@ int run(const Options& options, const std::function<void()>& wait_for_stop) {
   gateway.shutdown(std::chrono::seconds{5});
   cloud.shutdown();
   onprem.shutdown();
+  std::error_code ignored;
+  std::filesystem::remove_all(audit_dir, ignored);
   return exit_code;
 }
 

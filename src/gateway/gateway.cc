@@ -1,15 +1,21 @@
 #include "gateway/gateway.h"
 
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
 #include <boost/algorithm/string/join.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "cordon/audit/log.h"
+#include "cordon/common/sha256.h"
 #include "cordon/policy/decision.h"
 #include "cordon/protocol/openai.h"
 #include "cordon/protocol/sse.h"
@@ -123,6 +129,9 @@ public:
       if (request.method() != bhttp::verb::get) {
         co_return co_await fail(Errc::MethodNotAllowed, "use GET");
       }
+      if (path == "/readyz" && !gateway_.audit_->healthy()) {
+        co_return co_await fail(Errc::Unavailable, "not ready: the audit log cannot be written");
+      }
       Response response = http::jsonResponse(
           200, path == "/healthz" ? R"({"status":"ok"})" : R"({"status":"ready"})", version,
           keep_alive);
@@ -196,15 +205,36 @@ private:
     const config::Config& config = *snapshot.config;
     const bool keep_alive = request.keep_alive();
     const unsigned version = request.version();
-    auto fail = [&](const Error& error) -> asio::awaitable<void> {
-      co_await writer.write(errorResponse(error.code, error.detail, route, version, keep_alive));
+    audit::Record trail = startTrail(route, explain_only);
+    // Every way out of here goes through answer(): the record is written first (and, in sync
+    // mode, is durable) before the client sees anything.
+    auto answer = [&](Response response) -> asio::awaitable<void> {
+      trail.status = response.result_int();
+      if (!co_await commit(std::move(trail))) {
+        response = auditUnavailable(route, version, keep_alive);
+      }
+      co_await writer.write(std::move(response));
     };
+    auto fail = [&](const Error& error) -> asio::awaitable<void> {
+      trail.outcome = outcomeOf(error.code);
+      if (error.code == Errc::PolicyViolation) {
+        trail.reason = error.detail;
+      }
+      co_await answer(errorResponse(error.code, error.detail, route, version, keep_alive));
+    };
+    if (gateway_.audit_sync_ && !gateway_.audit_->healthy()) {
+      co_return co_await fail(makeError(Errc::Unavailable,
+                                        "the audit log cannot be written; cordon refuses requests "
+                                        "until it can (audit.durability: sync)"));
+    }
 
     const auto principal = authenticate(snapshot, request);
     if (!principal) {
       co_return co_await fail(
           makeError(Errc::Unauthorized, std::string(unauthorizedMessage(request))));
     }
+    trail.tenant = principal->tenant->name;
+    trail.key = principal->key != nullptr ? principal->key->name : std::string{};
 
     policy::RequestFacts facts;
     if (const auto declared = headerValue(request, "x-cordon-level"); !declared.empty()) {
@@ -221,6 +251,7 @@ private:
       co_return co_await fail(decoded.error());
     }
     protocol::ChatRequest& chat = *decoded;
+    trail.model = chat.model;
     const config::Model* model = config.findModel(chat.model);
     if (model == nullptr) {
       co_return co_await fail(makeError(
@@ -241,13 +272,14 @@ private:
     const policy::Decision decision =
         policy::decide(config, *principal->tenant, principal->key, *model, facts);
     route.level = config.levels[decision.level];
+    recordFacts(trail, config, facts, decision);
     if (explain_only) {
       Response response = http::jsonResponse(
           200, explanationJson(config, *model, Explanation{std::move(located), facts, decision}),
           version, keep_alive);
       route.applyTo(response);
-      co_await writer.write(std::move(response));
-      co_return;
+      trail.outcome = "explained";
+      co_return co_await answer(std::move(response));
     }
     if (!decision.allowed()) {
       spdlog::info("request {} refused: {}", route.request_id, *decision.refusal);
@@ -270,6 +302,22 @@ private:
       }
       const pseudonymize::PlaceholderMap* placeholders =
           pseudonymized && !masked->placeholders.empty() ? &masked->placeholders : nullptr;
+      trail.target = fmt::format("{}:{}", backend.name, target.model);
+      trail.boundary = boundary.name;
+      trail.region = boundary.region;
+      trail.pseudonymized = placeholders != nullptr;
+      trail.pseudonymized_values =
+          placeholders != nullptr ? static_cast<std::uint32_t>(placeholders->size()) : 0U;
+      trail.reason = verdict.reason;
+      audit::Attempt& attempt = trail.attempts.emplace_back();
+      attempt.backend = backend.name;
+      attempt.model = target.model;
+      const auto started = std::chrono::steady_clock::now();
+      const auto elapsed_ms = [started] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - started)
+            .count();
+      };
 
       upstream::RequestSpec spec;
       spec.path = "/chat/completions";
@@ -282,14 +330,18 @@ private:
 
       auto sent = co_await client.send(backend, std::move(spec));
       if (!sent) {
+        attempt.latency_ms = elapsed_ms();
+        attempt.error = attemptMessage(sent.error());
         failures.push_back({backend.name, attemptMessage(sent.error()),
                             sent.error().code == Errc::UpstreamTimeout});
         continue;
       }
-      upstream::Response& answer = **sent;
-      const unsigned status = answer.status();
+      upstream::Response& reply = **sent;
+      const unsigned status = reply.status();
+      attempt.status = status;
+      attempt.latency_ms = elapsed_ms();
       if (isRetryableStatus(status)) {
-        (void)co_await answer.readAll(kMaxUpstreamErrorBytes);
+        (void)co_await reply.readAll(kMaxUpstreamErrorBytes);
         failures.push_back({backend.name, fmt::format("status {}", status), false});
         continue;
       }
@@ -308,23 +360,41 @@ private:
                         fmt::format("backend {} rejected cordon's credentials (status {})",
                                     backend.name, status)));
         }
-        auto body = co_await answer.readAll(kMaxUpstreamErrorBytes);
+        auto body = co_await reply.readAll(kMaxUpstreamErrorBytes);
         if (!body) {
           co_return co_await fail(body.error());
         }
         Response response = http::jsonResponse(status, std::move(*body), version, keep_alive);
         route.applyTo(response);
-        co_await writer.write(std::move(response));
-        co_return;
+        trail.outcome = "rejected";
+        co_return co_await answer(std::move(response));
       }
 
-      const bool delivered = chat.stream ? co_await relayStream(answer, writer, route, placeholders)
-                                         : co_await relayWhole(answer, writer, route, version,
-                                                               keep_alive, placeholders);
-      if (delivered || writer.started()) {
-        co_return;
+      if (chat.stream) {
+        const auto commit_stream =
+            [&](std::string_view outcome,
+                const std::optional<protocol::Usage>& usage) -> asio::awaitable<bool> {
+          trail.outcome = outcome;
+          trail.status = 200;
+          if (usage) {
+            trail.tokens_in = usage->input_tokens;
+            trail.tokens_out = usage->output_tokens;
+          }
+          co_return co_await commit(std::move(trail));
+        };
+        if (co_await relayStream(reply, writer, route, placeholders, commit_stream) ||
+            writer.started()) {
+          co_return;
+        }
+      } else if (auto whole =
+                     co_await relayWhole(reply, route, version, keep_alive, placeholders)) {
+        trail.outcome = "answered";
+        trail.tokens_in = whole->usage.input_tokens;
+        trail.tokens_out = whole->usage.output_tokens;
+        co_return co_await answer(std::move(whole->response));
       }
       // The answer broke before anything reached the client: the next eligible target may try.
+      attempt.error = "answer was malformed or cut off";
       failures.push_back({backend.name, "answer was malformed or cut off", false});
       route.boundary.clear();
       route.backend.clear();
@@ -359,59 +429,162 @@ private:
                          gateway_.detection_[worker].findings, facts, located, pseudonymizable);
   }
 
+  /// The audit record of a request that just arrived.
+  static audit::Record startTrail(const RouteHeaders& route, bool explain_only) {
+    audit::Record trail;
+    trail.request_id = route.request_id;
+    trail.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+    trail.endpoint = explain_only ? "/v1/cordon/explain" : "/v1/chat/completions";
+    return trail;
+  }
+
+  /// What detection and policy made of the request, in the record: levels and counts per entity
+  /// type, never values.
+  static void recordFacts(audit::Record& trail, const config::Config& config,
+                          const policy::RequestFacts& facts, const policy::Decision& decision) {
+    trail.declared_level = facts.declared ? config.levels[*facts.declared] : std::string{};
+    trail.detected_level =
+        facts.entity_counts.empty() ? std::string{} : config.levels[facts.detected];
+    trail.level = config.levels[decision.level];
+    for (const auto& [type, count] : facts.entity_counts) {
+      trail.entities.emplace(type, count);
+    }
+  }
+
+  static std::string outcomeOf(Errc code) {
+    switch (code) {
+    case Errc::PolicyViolation:
+      return "refused";
+    case Errc::UpstreamFailed:
+    case Errc::UpstreamTimeout:
+    case Errc::Internal:
+      return "failed";
+    case Errc::Unavailable:
+      return "unavailable";
+    default:
+      return "rejected";
+    }
+  }
+
+  /// Hands the record to the audit writer. In sync mode waits until it is durable and returns
+  /// false when it could not be written (the caller then answers 503 instead); in async mode
+  /// returns at once.
+  asio::awaitable<bool> commit(audit::Record record) {
+    if (!gateway_.audit_sync_) {
+      gateway_.audit_->submit(std::move(record), nullptr);
+      co_return true;
+    }
+    const Result<void> written =
+        co_await asio::async_initiate<const asio::use_awaitable_t<>, void(Result<void>)>(
+            [this](auto handler, audit::Record pending) {
+              // The writer thread completes the wait on this request's own executor.
+              auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+              gateway_.audit_->submit(std::move(pending), [shared](const Result<void>& result) {
+                auto executor = asio::get_associated_executor(*shared);
+                asio::post(executor, [shared, result]() mutable { (*shared)(result); });
+              });
+            },
+            asio::use_awaitable, std::move(record));
+    if (!written) {
+      spdlog::error("audit: {}", written.error().detail);
+    }
+    co_return written.has_value();
+  }
+
+  static Response auditUnavailable(const RouteHeaders& route, unsigned version, bool keep_alive) {
+    return errorResponse(Errc::Unavailable,
+                         "the audit log cannot be written; the answer is withheld "
+                         "(audit.durability: sync)",
+                         route, version, keep_alive);
+  }
+
   static std::string attemptMessage(const Error& error) {
     // Details look like "backend NAME: what"; the backend is reported separately.
     const auto colon = error.detail.find(": ");
     return colon == std::string::npos ? error.detail : error.detail.substr(colon + 2);
   }
 
-  /// Non-streamed answer: read whole, check it is a chat completion, pass it on (with the
-  /// original values put back when the target saw `placeholders`).
-  /// Returns false (having written nothing) when the answer is unusable.
-  static asio::awaitable<bool> relayWhole(upstream::Response& answer, ResponseWriter& writer,
-                                          const RouteHeaders& route, unsigned version,
-                                          bool keep_alive,
-                                          const pseudonymize::PlaceholderMap* placeholders) {
-    auto body = co_await answer.readAll(kMaxUpstreamBodyBytes);
+  struct WholeAnswer {
+    Response response;
+    protocol::Usage usage;
+  };
+
+  /// Non-streamed answer: read whole, check it is a chat completion, and make the response for
+  /// the client (with the original values put back when the target saw `placeholders`). Nothing
+  /// when the answer is unusable.
+  static asio::awaitable<std::optional<WholeAnswer>>
+  relayWhole(upstream::Response& reply, const RouteHeaders& route, unsigned version,
+             bool keep_alive, const pseudonymize::PlaceholderMap* placeholders) {
+    auto body = co_await reply.readAll(kMaxUpstreamBodyBytes);
     if (!body) {
-      co_return false;
+      co_return std::nullopt;
     }
     auto decoded = protocol::decodeOpenAiChatResponse(*body);
     if (!decoded) {
-      co_return false;
+      co_return std::nullopt;
     }
     if (placeholders != nullptr) {
       restoreAnswer(*decoded, *placeholders);
       *body = protocol::encodeOpenAiChatResponse(*decoded);
     }
-    Response response = http::jsonResponse(200, std::move(*body), version, keep_alive);
-    route.applyTo(response);
-    co_await writer.write(std::move(response));
-    co_return true;
+    WholeAnswer whole{http::jsonResponse(200, std::move(*body), version, keep_alive),
+                      decoded->usage.value_or(protocol::Usage{})};
+    route.applyTo(whole.response);
+    co_return whole;
   }
 
   /// Streamed answer: nothing is sent until the first complete event has arrived, so a backend
   /// that fails before producing anything can still be replaced by the next eligible one. After
   /// that, events are forwarded as they arrive; a failure mid-stream ends the stream with an error
-  /// event (the client must not mistake a cut-off answer for a complete one).
-  static asio::awaitable<bool> relayStream(upstream::Response& answer, ResponseWriter& writer,
-                                           const RouteHeaders& route,
-                                           const pseudonymize::PlaceholderMap* placeholders) {
+  /// event (the client must not mistake a cut-off answer for a complete one). `commit(outcome,
+  /// usage)` writes the audit record once the stream's end is known; the final "[DONE]" waits for
+  /// it and becomes an error event when it fails (sync mode).
+  template <typename Commit>
+  static asio::awaitable<bool>
+  relayStream(upstream::Response& reply, ResponseWriter& writer, const RouteHeaders& route,
+              const pseudonymize::PlaceholderMap* placeholders, const Commit& commit) {
     protocol::SseParser parser;
     std::vector<protocol::SseEvent> events;
     std::optional<ChunkRestorer> restorer;
     if (placeholders != nullptr) {
       restorer.emplace(*placeholders);
     }
+    std::optional<protocol::Usage> usage;
+    bool committed = false;
+    const auto commit_once = [&](std::string_view outcome) -> asio::awaitable<bool> {
+      if (committed) {
+        co_return true;
+      }
+      committed = true;
+      co_return co_await commit(outcome, usage);
+    };
     std::string out;
     bool done = false;
+    // Events read but not yet restored: restoring costs a decode and an encode per event, so the
+    // first event goes to the client before the rest of its batch is restored.
+    std::vector<protocol::SseEvent> later;
     for (;;) {
-      auto piece = co_await answer.read();
-      Result<void> parsed = piece ? parser.feed(*piece, events) : Result<void>(piece.error());
+      Result<void> parsed;
+      bool ended = false;
+      if (!later.empty()) {
+        events.swap(later);
+        later.clear();
+      } else {
+        auto piece = co_await reply.read();
+        parsed = piece ? parser.feed(*piece, events) : Result<void>(piece.error());
+        ended = piece && piece->empty();
+        if (parsed && restorer && !writer.started() && events.size() > 1) {
+          later.assign(std::make_move_iterator(events.begin() + 1),
+                       std::make_move_iterator(events.end()));
+          events.resize(1);
+        }
+      }
       if (parsed && restorer) {
         parsed = restoreEvents(*restorer, events, route);
       }
-      const bool ended = piece && piece->empty();
+      noteUsage(events, usage);
       if (!writer.started()) {
         if (!parsed || (ended && events.empty())) {
           co_return false;
@@ -425,12 +598,21 @@ private:
         head.set(bhttp::field::cache_control, "no-cache");
         route.applyTo(head);
         if (!co_await writer.writeHead(std::move(head))) {
+          co_await commit_once("aborted");
           co_return true;
         }
       }
       out.clear();
       for (const auto& event : events) {
-        done = done || event.data == "[DONE]";
+        if (event.data == "[DONE]" && !done) {
+          done = true;
+          if (!co_await commit_once("answered")) {
+            appendErrorEvent(out, makeError(Errc::Unavailable,
+                                            "the audit log cannot be written; the answer is "
+                                            "incomplete (audit.durability: sync)"));
+            continue;
+          }
+        }
         out += protocol::encodeSseEvent(event);
       }
       events.clear();
@@ -447,20 +629,41 @@ private:
                 protocol::SseEvent{{}, protocol::encodeOpenAiChatChunk(*held)});
           }
         }
-        out += "data: ";
-        out += protocol::encodeOpenAiError(error.code, error.detail);
-        out += "\n\n";
+        appendErrorEvent(out, error);
+        co_await commit_once("aborted");
         if (co_await writer.writeChunk(out)) {
           co_await writer.finish();
         }
         co_return true;
       }
       if (!co_await writer.writeChunk(out)) {
-        co_return true; // the client went away
+        co_await commit_once("aborted"); // the client went away
+        co_return true;
       }
       if (ended) {
+        co_await commit_once("answered");
         co_await writer.finish();
         co_return true;
+      }
+    }
+  }
+
+  static void appendErrorEvent(std::string& out, const Error& error) {
+    out += "data: ";
+    out += protocol::encodeOpenAiError(error.code, error.detail);
+    out += "\n\n";
+  }
+
+  /// Keeps the token counts of a usage chunk (sent last when the client asked for
+  /// stream_options.include_usage) for the audit record.
+  static void noteUsage(const std::vector<protocol::SseEvent>& events,
+                        std::optional<protocol::Usage>& usage) {
+    for (const auto& event : events) {
+      if (event.data.find("\"usage\"") == std::string::npos) {
+        continue;
+      }
+      if (auto chunk = protocol::decodeOpenAiChatChunk(event.data); chunk && chunk->usage) {
+        usage = chunk->usage;
       }
     }
   }
@@ -531,6 +734,13 @@ Snapshot::Snapshot(config::ConfigConstSharedPtr config_in)
 Gateway::Gateway(config::ConfigConstSharedPtr config) {
   requireServable(*config);
   const config::ServerSettings settings = config->server;
+  // Fail closed: a gateway that cannot keep its audit does not start.
+  auto sink = audit::openSink(config->audit.sink);
+  if (!sink) {
+    throw std::invalid_argument(fmt::format("audit.sink: {}", sink.error().detail));
+  }
+  audit_sync_ = config->audit.durability == config::AuditDurability::Sync;
+  audit_ = std::make_unique<audit::Log>(std::move(*sink), randomHex(8), audit::Log::Options{});
   snapshot_.store(std::make_shared<const Snapshot>(std::move(config)));
   handler_ = std::make_unique<Handler>(*this);
 
@@ -560,9 +770,11 @@ Gateway::Gateway(config::ConfigConstSharedPtr config) {
 }
 
 Gateway::~Gateway() {
-  // Workers first (they use the clients), then the clients (their sockets belong to the
-  // workers' io_contexts, which the server owns and destroys last).
+  // Workers first (they use the clients and submit audit records), then the audit writer (it
+  // posts completions to the workers' io_contexts, which must still exist), then the clients
+  // (their sockets belong to those io_contexts, which the server owns and destroys last).
   server_->shutdown(std::chrono::milliseconds{0});
+  audit_.reset();
   clients_.clear();
 }
 
@@ -581,6 +793,9 @@ void Gateway::reload(config::ConfigConstSharedPtr config) {
 
 void Gateway::shutdown(std::chrono::milliseconds grace) {
   server_->shutdown(grace);
+  if (!audit_->flush(grace)) {
+    spdlog::error("audit: records still unwritten at shutdown (the sink is failing)");
+  }
 }
 
 void Gateway::join() {

@@ -21,6 +21,9 @@ class Server;
 namespace cordon::upstream {
 class Client;
 }
+namespace cordon::audit {
+class Log;
+}
 
 namespace cordon::gateway {
 
@@ -75,6 +78,9 @@ private:
     std::vector<classify::Finding> findings;
   };
 
+  // Declared first so that it is destroyed last: workers submit records until they stop.
+  std::unique_ptr<audit::Log> audit_;
+  bool audit_sync_ = true;
   std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
   std::vector<Detection> detection_;
   std::vector<std::unique_ptr<upstream::Client>> clients_;

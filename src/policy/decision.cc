@@ -30,6 +30,11 @@ void countDetected(const config::Config& config, std::string_view type, RequestF
   if (policy != nullptr && policy->action == config::EntityAction::Deny && !facts.denied_entity) {
     facts.denied_entity = std::string(type);
   }
+  if (auto found = facts.entity_counts.find(type); found != facts.entity_counts.end()) {
+    ++found->second;
+  } else {
+    facts.entity_counts.emplace(type, 1U);
+  }
 }
 
 Decision decide(const config::Config& config, const config::Tenant& tenant,

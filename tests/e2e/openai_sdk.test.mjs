@@ -108,7 +108,7 @@ async function startCordon(label, args) {
 
 const sha256Hex = (text) => createHash("sha256").update(text).digest("hex");
 
-function gatewayConfig({ onpremPort, cloudPort, keyHash }) {
+function gatewayConfig({ onpremPort, cloudPort, keyHash, auditPath }) {
   return `# written by tests/e2e/openai_sdk.test.mjs
 listen: 127.0.0.1:0
 levels: [public, internal, confidential, restricted]
@@ -129,6 +129,8 @@ models:
   masked:
     pseudonymize: auto
     targets: [cloud-gpt:gpt-4o, local-llama:llama-3.1-8b]
+
+audit: { sink: "sqlite:${auditPath}", durability: sync }
 
 tenants:
   acme:
@@ -175,7 +177,12 @@ describe("cordon with the official openai client", { timeout: 40_000 }, () => {
     const configPath = path.join(tmp, "cordon.yaml");
     await writeFile(
       configPath,
-      gatewayConfig({ onpremPort: onprem.port, cloudPort: cloud.port, keyHash: sha256Hex(API_KEY) }),
+      gatewayConfig({
+        onpremPort: onprem.port,
+        cloudPort: cloud.port,
+        keyHash: sha256Hex(API_KEY),
+        auditPath: path.join(tmp, "audit.db"),
+      }),
     );
     const gateway = await startCordon("serve", ["serve", "-c", configPath]);
     children.push(gateway);

@@ -15,10 +15,10 @@ namespace {
 class AuditCliTest : public IntegrationTest {
 protected:
   /// A config whose audit sink is `sink`; returns its path.
-  std::string configWith(const std::string& sink) const {
+  std::string configWith(const std::string& sink) {
+    audit_sink = sink;
     return dir.write("cordon.yaml", config(backend("local", "onprem", refusedPort()),
-                                           "  assistant: { targets: [local:llama] }\n") +
-                                        "audit:\n  sink: \"" + sink + "\"\n");
+                                           "  assistant: { targets: [local:llama] }\n"));
   }
 
   /// Writes a chain of three records (two of acme, one refused of euco) to `sink`.

@@ -719,6 +719,7 @@ std::string IntegrationTest::config(const std::string& backends, const std::stri
   yaml += "client_timeouts: { header_ms: " + std::to_string(header_ms) +
           ", body_ms: " + std::to_string(body_ms) +
           ", keep_alive_ms: " + std::to_string(keep_alive_ms) + " }\n";
+  yaml += "audit: { sink: \"" + audit_sink + "\", durability: " + audit_durability + " }\n";
   yaml += "boundaries:\n";
   yaml += "  onprem:   { clearance: restricted,   region: eu-de, note: \"test rack\" }\n";
   yaml += "  eu-cloud: { clearance: confidential, region: eu }\n";

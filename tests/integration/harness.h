@@ -222,6 +222,9 @@ protected:
   std::size_t max_body_bytes = std::size_t{1024} * 1024U;
 
   TempDir dir;
+  // Where config() puts the audit (every test gets its own).
+  std::string audit_sink = "sqlite:" + dir.path() + "/audit.db";
+  std::string audit_durability = "sync";
 
 private:
   std::vector<std::unique_ptr<Process>> processes_;

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +26,8 @@ struct RequestFacts {
   LevelIndex residual_detected = 0;
   /// Set when an entity with `action: deny` was found: names the entity type (never its value).
   std::optional<std::string> denied_entity;
+  /// How many findings of each entity type (for the audit record; never the values).
+  std::map<std::string, std::uint32_t, std::less<>> entity_counts;
 };
 
 enum class Delivery : std::uint8_t {
@@ -53,8 +58,8 @@ struct Decision {
 
 /// Counts one detected entity of `type` into `facts`: raises `detected` to the type's level, and
 /// `residual_detected` too unless the type may be pseudonymized; records the first type whose
-/// action is deny. A type the config does not know counts as the highest level and is not
-/// pseudonymizable (fail closed).
+/// action is deny; counts it in `entity_counts`. A type the config does not know counts as the
+/// highest level and is not pseudonymizable (fail closed).
 void countDetected(const config::Config& config, std::string_view type, RequestFacts& facts);
 
 /// Decides which targets of `model` may receive a request of `tenant` (through `key`, which may be

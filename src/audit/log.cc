@@ -1,0 +1,140 @@
+#include "cordon/audit/log.h"
+
+#include <utility>
+#include <vector>
+
+namespace cordon::audit {
+
+Log::Log(std::unique_ptr<Sink> sink, std::string instance, Options options)
+    : sink_(std::move(sink)), instance_(std::move(instance)), options_(options), chain_(instance_) {
+  writer_ = std::thread([this] { run(); });
+}
+
+Log::~Log() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  has_work_.notify_all();
+  writer_.join();
+}
+
+void Log::submit(Record record, Done done) {
+  std::unique_lock lock(mutex_);
+  if (queue_.size() >= options_.queue_capacity) {
+    ++stats_.waited;
+    has_room_.wait(lock, [this] { return queue_.size() < options_.queue_capacity; });
+  }
+  // While the sink fails nobody is told "durable" until it recovers: a caller waiting for that
+  // learns at once that it will not come soon (the record stays queued all the same).
+  const bool failing = !healthy_;
+  queue_.push_back(Pending{std::move(record), failing ? Done{} : std::move(done)});
+  lock.unlock();
+  has_work_.notify_one();
+  if (failing && done) {
+    done(makeError(Errc::Unavailable, "the audit sink is failing"));
+  }
+}
+
+bool Log::healthy() const noexcept {
+  const std::lock_guard lock(mutex_);
+  return healthy_;
+}
+
+bool Log::flush(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return drained_.wait_for(lock, timeout, [this] { return queue_.empty() && in_flight_ == 0; });
+}
+
+Log::Stats Log::stats() const {
+  const std::lock_guard lock(mutex_);
+  Stats stats = stats_;
+  stats.queue_depth = queue_.size() + in_flight_;
+  return stats;
+}
+
+void Log::run() {
+  std::vector<Pending> batch;
+  std::vector<Record> records;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      has_work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) {
+        return; // stopping, and everything was written
+      }
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      in_flight_ = batch.size();
+    }
+    has_room_.notify_all();
+
+    // Chained only here, on the one writer thread: the chain's order is the append order.
+    records.clear();
+    records.reserve(batch.size());
+    Chain attempt = chain_;
+    for (Pending& pending : batch) {
+      records.push_back(pending.record);
+      attempt.link(records.back());
+    }
+    Result<void> written = sink_->append(records);
+    while (!written) {
+      {
+        std::unique_lock lock(mutex_);
+        ++stats_.failed;
+        healthy_ = false;
+      }
+      // The requests waiting on this batch learn now that it failed (sync mode answers 503);
+      // the records stay and are written once the sink is back.
+      for (Pending& pending : batch) {
+        if (pending.done) {
+          pending.done(written);
+          pending.done = nullptr;
+        }
+      }
+      // So are those queued behind it (queued while it was still healthy).
+      std::vector<Done> behind;
+      {
+        const std::lock_guard lock(mutex_);
+        for (Pending& pending : queue_) {
+          if (pending.done) {
+            behind.push_back(std::move(pending.done));
+            pending.done = nullptr;
+          }
+        }
+      }
+      for (const Done& done : behind) {
+        done(written);
+      }
+      std::unique_lock lock(mutex_);
+      if (has_work_.wait_for(lock, options_.retry_interval, [this] { return stopping_; }) &&
+          !sink_->healthy()) {
+        return; // stopping and the sink is still down: nothing more can be done
+      }
+      lock.unlock();
+      written = sink_->append(records);
+    }
+    chain_ = attempt;
+    {
+      const std::lock_guard lock(mutex_);
+      healthy_ = true;
+      stats_.written += records.size();
+      ++stats_.batches;
+    }
+    for (Pending& pending : batch) {
+      if (pending.done) {
+        pending.done(written);
+      }
+    }
+    batch.clear();
+    {
+      const std::lock_guard lock(mutex_);
+      in_flight_ = 0;
+    }
+    drained_.notify_all();
+  }
+}
+
+} // namespace cordon::audit

@@ -1,0 +1,152 @@
+// The audit through the real binary: every request leaves a record (answered, refused, rejected,
+// failed), records hold no request text, `cordon audit verify` finds an edited or removed record,
+// and a sink that cannot be written makes sync mode refuse (503) and /readyz say not ready.
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "integration/harness.h"
+
+namespace cordon::itest {
+namespace {
+
+class AuditTest : public IntegrationTest {
+protected:
+  /// Starts local (on-prem) and us (cloud) simulators and a gateway on config().
+  void startAll() {
+    const auto local = startSimulator("local");
+    const auto us = startSimulator("us");
+    config_path = dir.write(
+        "audited.yaml", config(backend("local", "onprem", local) + backend("us", "us-cloud", us),
+                               "  assistant: { targets: [us:m, local:m] }\n"
+                               "  cloudonly: { targets: [us:m] }\n"));
+    port = startGateway(readFile(config_path));
+  }
+
+  static std::string readFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream all;
+    all << in.rdbuf();
+    return all.str();
+  }
+
+  /// Runs `cordon audit verify -c CONFIG`; its exit code, output in `out`.
+  int verify(std::string& out) {
+    Process process({cordonBinary(), "audit", "verify", "-c", config_path});
+    const auto code = process.waitExit();
+    out = process.stdoutText() + process.stderrText();
+    return code.value_or(-1);
+  }
+
+  /// A mix of outcomes: answered on the cloud, answered on-prem (detected e-mail address),
+  /// refused by policy, rejected (bad key, unknown model).
+  void sendMix() {
+    EXPECT_EQ(chat(port, kAcmeKey, chatBody("assistant", "Summarise release 4.2.1.")).status, 200);
+    EXPECT_EQ(
+        chat(port, kAcmeKey, chatBody("assistant", "Write to jane.roe@example.com today.")).status,
+        200);
+    EXPECT_EQ(
+        chat(port, kAcmeKey, chatBody("cloudonly", "Card 4111 1111 1111 1111 declined.")).status,
+        403);
+    EXPECT_EQ(chat(port, "sk-wrong", chatBody("assistant", "hello")).status, 401);
+    EXPECT_EQ(chat(port, kAcmeKey, chatBody("nosuchmodel", "hello")).status, 404);
+  }
+
+  std::string config_path;
+  std::uint16_t port = 0;
+};
+
+TEST_F(AuditTest, EveryRequestLeavesOneRecordAndTheChainIsIntact) {
+  startAll();
+  sendMix();
+  gatewayProcess().terminate();
+  std::string out;
+  EXPECT_EQ(verify(out), 0) << out;
+  EXPECT_NE(out.find("5 records"), std::string::npos) << out;
+  EXPECT_NE(out.find("intact"), std::string::npos) << out;
+}
+
+TEST_F(AuditTest, RecordsHoldNoRequestText) {
+  audit_sink = "jsonl:" + dir.path() + "/audit.jsonl";
+  startAll();
+  sendMix();
+  gatewayProcess().terminate();
+  const std::string records = readFile(dir.path() + "/audit.jsonl");
+  ASSERT_FALSE(records.empty());
+  for (const std::string_view text :
+       {"jane.roe", "example.com", "4111", "Summarise", "declined", "sk-wrong", "hello"}) {
+    EXPECT_EQ(records.find(text), std::string::npos) << text << " is in the audit";
+  }
+  EXPECT_NE(records.find("EMAIL_ADDRESS"), std::string::npos) << records;
+  EXPECT_NE(records.find("CREDIT_CARD"), std::string::npos) << records;
+}
+
+TEST_F(AuditTest, VerifyNamesAnEditedOrMissingRecord) {
+  audit_sink = "jsonl:" + dir.path() + "/audit.jsonl";
+  startAll();
+  sendMix();
+  gatewayProcess().terminate();
+  const std::string path = dir.path() + "/audit.jsonl";
+  const std::string intact = readFile(path);
+  std::vector<std::string> lines;
+  std::istringstream split(intact);
+  for (std::string line; std::getline(split, line);) {
+    lines.push_back(line);
+  }
+  ASSERT_EQ(lines.size(), 5U);
+  const auto write = [&](const std::vector<std::string>& content) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    for (const auto& line : content) {
+      out << line << '\n';
+    }
+  };
+
+  // Edited: the refusal's outcome rewritten as an answer.
+  std::vector<std::string> edited = lines;
+  const auto at = edited[2].find("\"refused\"");
+  ASSERT_NE(at, std::string::npos) << edited[2];
+  edited[2].replace(at, 9, "\"answered\"");
+  write(edited);
+  std::string out;
+  EXPECT_NE(verify(out), 0) << out;
+  EXPECT_NE(out.find("2"), std::string::npos) << out;
+  EXPECT_NE(out.find("edited"), std::string::npos) << out;
+
+  // Missing: the second record removed.
+  std::vector<std::string> missing = lines;
+  missing.erase(missing.begin() + 1);
+  write(missing);
+  EXPECT_NE(verify(out), 0) << out;
+  EXPECT_NE(out.find("missing"), std::string::npos) << out;
+
+  write(lines);
+  EXPECT_EQ(verify(out), 0) << out;
+}
+
+TEST_F(AuditTest, ASinkThatCannotBeWrittenMakesSyncModeRefuse) {
+  audit_sink = "jsonl:/dev/full"; // every write fails with ENOSPC
+  startAll();
+  const HttpResponse first =
+      chat(port, kAcmeKey, chatBody("assistant", "Summarise release 4.2.1."));
+  EXPECT_EQ(first.status, 503) << first.body;
+  EXPECT_EQ(expectOpenAiError(first, 503), "api_error");
+  EXPECT_NE(first.body.find("audit"), std::string::npos) << first.body;
+  // From now on requests are refused before any backend is called, and readiness says so.
+  EXPECT_EQ(chat(port, kAcmeKey, chatBody("assistant", "Another one.")).status, 503);
+  EXPECT_EQ(httpRequest(port, "GET", "/readyz").status, 503);
+  EXPECT_EQ(httpRequest(port, "GET", "/healthz").status, 200);
+}
+
+TEST_F(AuditTest, AsyncModeKeepsServingWhileTheSinkFails) {
+  audit_sink = "jsonl:/dev/full";
+  audit_durability = "async";
+  startAll();
+  EXPECT_EQ(chat(port, kAcmeKey, chatBody("assistant", "Summarise release 4.2.1.")).status, 200);
+  EXPECT_EQ(chat(port, kAcmeKey, chatBody("assistant", "And again.")).status, 200);
+}
+
+} // namespace
+} // namespace cordon::itest
