@@ -4,16 +4,20 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <boost/algorithm/string/join.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
+#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "cordon/audit/flows.h"
 #include "cordon/audit/log.h"
 #include "cordon/common/sha256.h"
 #include "cordon/policy/decision.h"
@@ -149,6 +153,13 @@ public:
       co_await writer.write(modelsResponse(*snapshot, route, version, keep_alive));
       co_return;
     }
+    if (path == "/admin/flows") {
+      if (request.method() != bhttp::verb::get) {
+        co_return co_await fail(Errc::MethodNotAllowed, "use GET");
+      }
+      co_await adminFlows(*snapshot, request, writer, route);
+      co_return;
+    }
     if (path == "/v1/chat/completions") {
       if (request.method() != bhttp::verb::post) {
         co_return co_await fail(Errc::MethodNotAllowed, "use POST");
@@ -167,6 +178,81 @@ public:
   }
 
 private:
+  /// GET /admin/flows?tenant=T&since=DATE&format=json|table: `cordon audit flows` for holders
+  /// of an admin key. The sink is read on the gateway's admin thread, never on a worker.
+  asio::awaitable<void> adminFlows(const Snapshot& snapshot, Request& request,
+                                   ResponseWriter& writer, RouteHeaders& route) {
+    const bool keep_alive = request.keep_alive();
+    const unsigned version = request.version();
+    auto fail = [&](Errc code, std::string_view message) -> asio::awaitable<void> {
+      co_await writer.write(errorResponse(code, message, route, version, keep_alive));
+    };
+    const std::string_view presented = auth::presentedKey(headerValue(request, "authorization"),
+                                                          headerValue(request, "x-api-key"));
+    if (!snapshot.keys.isAdmin(presented)) {
+      if (authenticate(snapshot, request)) {
+        co_return co_await fail(Errc::PolicyViolation, "admin endpoints need an admin key");
+      }
+      co_return co_await fail(Errc::Unauthorized, unauthorizedMessage(request));
+    }
+    audit::FlowQuery query;
+    bool table = false;
+    const std::string_view target(request.target().data(), request.target().size());
+    const auto parsed = boost::urls::parse_origin_form(target);
+    if (!parsed) {
+      co_return co_await fail(Errc::BadRequest, "malformed query string");
+    }
+    for (const auto& param : parsed->params()) {
+      if (param.key == "tenant") {
+        query.tenant = param.value;
+      } else if (param.key == "since") {
+        query.since_ms = audit::parseTimestamp(param.value);
+        if (!query.since_ms) {
+          co_return co_await fail(Errc::BadRequest,
+                                  "since must be YYYY-MM-DD or an RFC 3339 date-time");
+        }
+      } else if (param.key == "format" && (param.value == "json" || param.value == "table")) {
+        table = param.value == "table";
+      } else {
+        co_return co_await fail(Errc::BadRequest,
+                                "query parameters: tenant, since, format (json or table)");
+      }
+    }
+    const std::string sink_spec = snapshot.config->audit.sink;
+    auto read = [&sink_spec, &query, table] {
+      auto sink = audit::openSink(sink_spec, audit::OpenMode::Read);
+      if (!sink) {
+        return Result<std::string>(sink.error());
+      }
+      auto summed = audit::flows(**sink, query);
+      if (!summed) {
+        return Result<std::string>(summed.error());
+      }
+      return Result<std::string>(table ? audit::flowsTable(*summed) : audit::flowsJson(*summed));
+    };
+    const Result<std::string> report = co_await offload(&read);
+    if (!report) {
+      co_return co_await fail(Errc::Unavailable, report.error().detail);
+    }
+    Response response = http::jsonResponse(200, *report, version, keep_alive);
+    if (table) {
+      response.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+    }
+    route.applyTo(response);
+    co_await writer.write(std::move(response));
+  }
+
+  /// Runs `work()` on the gateway's admin thread and resumes on this request's worker with its
+  /// result: slow, blocking reads (the audit sink) never stall a worker's other connections.
+  /// `work` is the caller's (it lives in the caller's frame until this returns); only its
+  /// address crosses threads, because GCC 12 mis-copies class-type coroutine parameters.
+  template <typename Work, typename Value = std::invoke_result_t<Work&>>
+  asio::awaitable<Value> offload(Work* work) {
+    co_return co_await asio::co_spawn(
+        gateway_.admin_pool_, [work]() -> asio::awaitable<Value> { co_return (*work)(); },
+        asio::use_awaitable);
+  }
+
   static std::optional<auth::Principal> authenticate(const Snapshot& snapshot,
                                                      const Request& request) {
     return snapshot.keys.authenticate(auth::presentedKey(headerValue(request, "authorization"),
@@ -483,7 +569,7 @@ private:
               auto shared = std::make_shared<decltype(handler)>(std::move(handler));
               gateway_.audit_->submit(std::move(pending), [shared](const Result<void>& result) {
                 auto executor = asio::get_associated_executor(*shared);
-                asio::post(executor, [shared, result]() mutable { (*shared)(result); });
+                asio::post(executor, [shared, result]() mutable { std::move (*shared)(result); });
               });
             },
             asio::use_awaitable, std::move(record));
@@ -770,10 +856,12 @@ Gateway::Gateway(config::ConfigConstSharedPtr config) {
 }
 
 Gateway::~Gateway() {
-  // Workers first (they use the clients and submit audit records), then the audit writer (it
-  // posts completions to the workers' io_contexts, which must still exist), then the clients
+  // Workers first (they use the clients and submit audit records), then the admin thread and
+  // the audit writer (they post completions to the workers' io_contexts, which must still
+  // exist), then the clients
   // (their sockets belong to those io_contexts, which the server owns and destroys last).
   server_->shutdown(std::chrono::milliseconds{0});
+  admin_pool_.join();
   audit_.reset();
   clients_.clear();
 }

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/thread_pool.hpp>
+
 #include "cordon/auth/key_store.h"
 #include "cordon/classify/classifier.h"
 #include "cordon/config/config.h"
@@ -81,6 +83,8 @@ private:
   // Declared first so that it is destroyed last: workers submit records until they stop.
   std::unique_ptr<audit::Log> audit_;
   bool audit_sync_ = true;
+  /// Reads for /admin/* (the audit sink), off the workers.
+  boost::asio::thread_pool admin_pool_{1};
   std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
   std::vector<Detection> detection_;
   std::vector<std::unique_ptr<upstream::Client>> clients_;

@@ -6,12 +6,16 @@
 #include <string>
 #include <vector>
 
+#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include "cordon/common/sha256.h"
 #include "integration/harness.h"
 
 namespace cordon::itest {
 namespace {
+
+constexpr std::string_view kAdminKey = "sk-itest-compliance-officer";
 
 class AuditTest : public IntegrationTest {
 protected:
@@ -22,7 +26,9 @@ protected:
     config_path = dir.write(
         "audited.yaml", config(backend("local", "onprem", local) + backend("us", "us-cloud", us),
                                "  assistant: { targets: [us:m, local:m] }\n"
-                               "  cloudonly: { targets: [us:m] }\n"));
+                               "  cloudonly: { targets: [us:m] }\n") +
+                            "admin_keys:\n  - { name: compliance, sha256: \"" +
+                            toHex(sha256(kAdminKey)) + "\" }\n");
     port = startGateway(readFile(config_path));
   }
 
@@ -124,6 +130,31 @@ TEST_F(AuditTest, VerifyNamesAnEditedOrMissingRecord) {
 
   write(lines);
   EXPECT_EQ(verify(out), 0) << out;
+}
+
+TEST_F(AuditTest, AdminFlowsAnswersWhereTheDataWent) {
+  startAll();
+  sendMix();
+  const Headers admin{{"authorization", "Bearer " + std::string(kAdminKey)}};
+  const HttpResponse flows = httpRequest(port, "GET", "/admin/flows?tenant=acme", admin);
+  ASSERT_EQ(flows.status, 200) << flows.body;
+  const auto report = boost::json::parse(flows.body);
+  EXPECT_EQ(str(report, "/tenants/0/tenant"), "acme") << flows.body;
+  EXPECT_EQ(report.at_pointer("/tenants/0/requests").to_number<int>(), 4) << flows.body;
+  EXPECT_EQ(report.at_pointer("/tenants/0/outcomes/answered").to_number<int>(), 2) << flows.body;
+  EXPECT_EQ(report.at_pointer("/tenants/0/outcomes/refused").to_number<int>(), 1) << flows.body;
+  EXPECT_NE(flows.body.find("us-cloud"), std::string::npos) << flows.body;
+  EXPECT_NE(flows.body.find("onprem"), std::string::npos) << flows.body;
+
+  const HttpResponse table =
+      httpRequest(port, "GET", "/admin/flows?tenant=acme&format=table", admin);
+  EXPECT_EQ(table.status, 200) << table.body;
+  EXPECT_NE(table.body.find("acme"), std::string::npos) << table.body;
+
+  const Headers tenant{{"authorization", "Bearer " + std::string(kAcmeKey)}};
+  EXPECT_EQ(httpRequest(port, "GET", "/admin/flows", tenant).status, 403);
+  EXPECT_EQ(httpRequest(port, "GET", "/admin/flows").status, 401);
+  EXPECT_EQ(httpRequest(port, "GET", "/admin/flows?since=yesterday", admin).status, 400);
 }
 
 TEST_F(AuditTest, ASinkThatCannotBeWrittenMakesSyncModeRefuse) {
