@@ -1,14 +1,20 @@
 // The audit through the real binary: every request leaves a record (answered, refused, rejected,
 // failed), records hold no request text, `cordon audit verify` finds an edited or removed record,
 // and a sink that cannot be written makes sync mode refuse (503) and /readyz say not ready.
+#include <atomic>
+#include <csignal>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include "cordon/audit/record.h"
 #include "cordon/common/sha256.h"
 #include "integration/harness.h"
 
@@ -155,6 +161,56 @@ TEST_F(AuditTest, AdminFlowsAnswersWhereTheDataWent) {
   EXPECT_EQ(httpRequest(port, "GET", "/admin/flows", tenant).status, 403);
   EXPECT_EQ(httpRequest(port, "GET", "/admin/flows").status, 401);
   EXPECT_EQ(httpRequest(port, "GET", "/admin/flows?since=yesterday", admin).status, 400);
+}
+
+TEST_F(AuditTest, KilledUnderLoadEveryAnsweredRequestHasItsRecord) {
+  startAll();
+  std::mutex mutex;
+  std::set<std::string> answered;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c) {
+    clients.emplace_back([&] {
+      while (!stop.load()) {
+        const HttpResponse response = chat(port, kAcmeKey, chatBody("assistant", "Load test."), {},
+                                           std::chrono::milliseconds{3000});
+        if (response.status == 200) {
+          const std::lock_guard lock(mutex);
+          answered.insert(response.header("x-cordon-request-id"));
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds{700});
+  gatewayProcess().signal(SIGKILL);
+  stop = true;
+  for (auto& client : clients) {
+    client.join();
+  }
+  ASSERT_GT(answered.size(), 5U) << "the load did not get going";
+
+  // The chain is intact up to the kill, and every answer that was released has its record
+  // (sync mode released none before its record was durable).
+  std::string out;
+  EXPECT_EQ(verify(out), 0) << out;
+  auto sink = audit::openSink(audit_sink, audit::OpenMode::Read);
+  ASSERT_TRUE(sink) << sink.error().detail;
+  std::set<std::string> recorded;
+  ASSERT_TRUE((*sink)->each([&](std::string_view stored) {
+    if (auto record = audit::parseStored(stored)) {
+      recorded.insert(record->request_id);
+    }
+  }));
+  for (const auto& id : answered) {
+    EXPECT_EQ(recorded.count(id), 1U) << "answered request " << id << " has no record";
+  }
+
+  // A new gateway on the same store starts its own chain; both verify.
+  port = startGateway(readFile(config_path));
+  EXPECT_EQ(chat(port, kAcmeKey, chatBody("assistant", "After the crash.")).status, 200);
+  gatewayProcess().terminate();
+  EXPECT_EQ(verify(out), 0) << out;
+  EXPECT_NE(out.find("2 chains"), std::string::npos) << out;
 }
 
 TEST_F(AuditTest, ASinkThatCannotBeWrittenMakesSyncModeRefuse) {
