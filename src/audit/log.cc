@@ -27,12 +27,17 @@ void Log::submit(Record record, Done done) {
   }
   // While the sink fails nobody is told "durable" until it recovers: a caller waiting for that
   // learns at once that it will not come soon (the record stays queued all the same).
-  const bool failing = !healthy_;
-  queue_.push_back(Pending{std::move(record), failing ? Done{} : std::move(done)});
+  Done told_now;
+  if (healthy_) {
+    queue_.push_back(Pending{std::move(record), std::move(done)});
+  } else {
+    queue_.push_back(Pending{std::move(record), nullptr});
+    told_now = std::move(done);
+  }
   lock.unlock();
   has_work_.notify_one();
-  if (failing && done) {
-    done(makeError(Errc::Unavailable, "the audit sink is failing"));
+  if (told_now) {
+    told_now(makeError(Errc::Unavailable, "the audit sink is failing"));
   }
 }
 

@@ -564,6 +564,7 @@ private:
     }
     const Result<void> written =
         co_await asio::async_initiate<const asio::use_awaitable_t<>, void(Result<void>)>(
+            // NOLINTNEXTLINE(performance-unnecessary-value-param): moved into the writer's queue.
             [this](auto handler, audit::Record pending) {
               // The writer thread completes the wait on this request's own executor.
               auto shared = std::make_shared<decltype(handler)>(std::move(handler));

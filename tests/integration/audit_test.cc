@@ -124,7 +124,7 @@ TEST_F(AuditTest, VerifyNamesAnEditedOrMissingRecord) {
   write(edited);
   std::string out;
   EXPECT_NE(verify(out), 0) << out;
-  EXPECT_NE(out.find("2"), std::string::npos) << out;
+  EXPECT_NE(out.find('2'), std::string::npos) << out;
   EXPECT_NE(out.find("edited"), std::string::npos) << out;
 
   // Missing: the second record removed.
@@ -169,6 +169,7 @@ TEST_F(AuditTest, KilledUnderLoadEveryAnsweredRequestHasItsRecord) {
   std::set<std::string> answered;
   std::atomic<bool> stop{false};
   std::vector<std::thread> clients;
+  clients.reserve(4);
   for (int c = 0; c < 4; ++c) {
     clients.emplace_back([&] {
       while (!stop.load()) {
