@@ -45,7 +45,7 @@ TARGET_LABELS = {
     "cordon-audit": "cordon → simulator, audit sqlite + sync",
     "direct": "simulator (direct)",
     "nginx": "nginx → simulator",
-    "cordon": "cordon → simulator, audit discarded (jsonl:/dev/null, async)",
+    "cordon": "cordon → simulator, audit jsonl + async",
 }
 WARMUP_SECONDS = 1
 
@@ -267,8 +267,10 @@ def start_nginx(procs, template, workdir, upstream_port):
     return Target("nginx", port, proc, lambda: [proc.pid] + child_pids(proc.pid), stream_port)
 
 
-def start_cordon(procs, cordon, workdir, upstream_port, name="cordon",
-                 audit='{ sink: "jsonl:/dev/null", durability: async }'):
+def start_cordon(procs, cordon, workdir, upstream_port, name="cordon", audit=None):
+    if audit is None:
+        audit = ('{ sink: "jsonl:' + os.path.join(workdir, f"{name}-audit.jsonl")
+                 + '", durability: async }')
     digest = hashlib.sha256(API_KEY.encode()).hexdigest()
     path = os.path.join(workdir, f"{name}.yaml")
     # Port 0 (any free port, learnt from the `listening on` line) first; should the config loader
@@ -581,9 +583,10 @@ def render(args, info, results, failures, rss, micro_json):
             audit_ratios.append(audited["cpu_us_per_req"] / plain["cpu_us_per_req"])
     if audit_ratios:
         audit_verdict = statistics.median(audit_ratios)
-        w(f"**Audit target** (sqlite + sync within 1.3× the CPU per request of the audit "
-          f"discarded, concurrency 16): **{'holds' if audit_verdict <= 1.3 else 'does NOT hold'}** "
-          f"in this run — {spread(audit_ratios, lambda v: f'{v:.2f}×')}.\n")
+        w(f"**Audit target** (sqlite + sync within 1.3× the CPU per request of cordon with the "
+          f"audit in the background, jsonl + async, concurrency 16): "
+          f"**{'holds' if audit_verdict <= 1.3 else 'does NOT hold'}** in this run — "
+          f"{spread(audit_ratios, lambda v: f'{v:.2f}×')}.\n")
     if failures:
         w("**Failed runs** (left out of the figures above):\n")
         for failure in failures:

@@ -19,11 +19,17 @@ Log::~Log() {
   writer_.join();
 }
 
-void Log::submit(Record record, Done done) {
+bool Log::submit(Record record, Done done) {
   std::unique_lock lock(mutex_);
   if (queue_.size() >= options_.queue_capacity) {
+    if (!healthy_) {
+      return false;
+    }
     ++stats_.waited;
-    has_room_.wait(lock, [this] { return queue_.size() < options_.queue_capacity; });
+    has_room_.wait(lock, [this] { return queue_.size() < options_.queue_capacity || !healthy_; });
+    if (queue_.size() >= options_.queue_capacity) {
+      return false;
+    }
   }
   // While the sink fails nobody is told "durable" until it recovers: a caller waiting for that
   // learns at once that it will not come soon (the record stays queued all the same).
@@ -39,6 +45,12 @@ void Log::submit(Record record, Done done) {
   if (told_now) {
     told_now(makeError(Errc::Unavailable, "the audit sink is failing"));
   }
+  return true;
+}
+
+bool Log::accepting() const noexcept {
+  const std::lock_guard lock(mutex_);
+  return healthy_ || queue_.size() < options_.queue_capacity;
 }
 
 bool Log::healthy() const noexcept {
@@ -91,6 +103,7 @@ void Log::run() {
         ++stats_.failed;
         healthy_ = false;
       }
+      has_room_.notify_all(); // submitters waiting for room give up: the sink is failing
       // The requests waiting on this batch learn now that it failed (sync mode answers 503);
       // the records stay and are written once the sink is back.
       for (Pending& pending : batch) {

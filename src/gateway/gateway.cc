@@ -308,10 +308,10 @@ private:
       }
       co_await answer(errorResponse(error.code, error.detail, route, version, keep_alive));
     };
-    if (gateway_.audit_sync_ && !gateway_.audit_->healthy()) {
+    if (gateway_.audit_sync_ ? !gateway_.audit_->healthy() : !gateway_.audit_->accepting()) {
       co_return co_await fail(makeError(Errc::Unavailable,
                                         "the audit log cannot be written; cordon refuses requests "
-                                        "until it can (audit.durability: sync)"));
+                                        "until it can"));
     }
 
     const auto principal = authenticate(snapshot, request);
@@ -559,8 +559,7 @@ private:
   /// returns at once.
   asio::awaitable<bool> commit(audit::Record record) {
     if (!gateway_.audit_sync_) {
-      gateway_.audit_->submit(std::move(record), nullptr);
-      co_return true;
+      co_return gateway_.audit_->submit(std::move(record), nullptr);
     }
     const Result<void> written =
         co_await asio::async_initiate<const asio::use_awaitable_t<>, void(Result<void>)>(
@@ -568,10 +567,13 @@ private:
             [this](auto handler, audit::Record pending) {
               // The writer thread completes the wait on this request's own executor.
               auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-              gateway_.audit_->submit(std::move(pending), [shared](const Result<void>& result) {
+              const auto resume = [shared](const Result<void>& result) {
                 auto executor = asio::get_associated_executor(*shared);
                 asio::post(executor, [shared, result]() mutable { std::move (*shared)(result); });
-              });
+              };
+              if (!gateway_.audit_->submit(std::move(pending), resume)) {
+                resume(makeError(Errc::Unavailable, "the audit queue is full and the sink fails"));
+              }
             },
             asio::use_awaitable, std::move(record));
     if (!written) {

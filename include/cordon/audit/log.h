@@ -46,9 +46,14 @@ public:
   Log& operator=(const Log&) = delete;
 
   /// Queues `record` to be chained and written; `done` (may be empty) is called when it is
-  /// durable or its write failed. Waits for room when the queue is full (counted in
-  /// Stats::waited): audit records are never dropped.
-  void submit(Record record, Done done);
+  /// durable or its write failed. When the queue is full, waits for room (counted in
+  /// Stats::waited) while the sink works; while it fails, a full queue takes nothing more and
+  /// submit returns false at once (the caller refuses the request: a worker thread must never
+  /// block on an outage).
+  bool submit(Record record, Done done);
+
+  /// False when a record submitted now would be refused (queue full, sink failing).
+  bool accepting() const noexcept;
 
   /// False while the last append failed and no later one has succeeded: in `sync` mode the
   /// gateway then refuses new requests (503) and /readyz says not ready.
