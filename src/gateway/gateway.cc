@@ -1,5 +1,6 @@
 #include "gateway/gateway.h"
 
+#include <deque>
 #include <iterator>
 #include <stdexcept>
 #include <string>
@@ -40,6 +41,8 @@ using http::ResponseWriter;
 
 /// Upper bound on a non-streamed upstream answer held in memory.
 constexpr std::size_t kMaxUpstreamBodyBytes = std::size_t{64} * 1024 * 1024;
+/// Restored stream events sent per write (see relayStream).
+constexpr std::size_t kRestoredEventsPerWrite = 16;
 /// Upper bound on an upstream error body we read (and discard) before falling back.
 constexpr std::size_t kMaxUpstreamErrorBytes = std::size_t{64} * 1024;
 
@@ -651,23 +654,31 @@ private:
     };
     std::string out;
     bool done = false;
-    // Events read but not yet restored: restoring costs a decode and an encode per event, so the
-    // first event goes to the client before the rest of its batch is restored.
-    std::vector<protocol::SseEvent> later;
+    // Events read but not yet restored. Restoring costs a decode and an encode per event, and
+    // one upstream read may hold a whole answer: restored events go out a few at a time, the
+    // first ones (the role chunk and the first content) at once, so the time to first token
+    // does not grow with the answer's length.
+    std::deque<protocol::SseEvent> later;
+    const auto take_later = [&](std::size_t count) {
+      while (!later.empty() && events.size() < count) {
+        events.push_back(std::move(later.front()));
+        later.pop_front();
+      }
+    };
     for (;;) {
       Result<void> parsed;
       bool ended = false;
       if (!later.empty()) {
-        events.swap(later);
-        later.clear();
+        take_later(kRestoredEventsPerWrite);
       } else {
         auto piece = co_await reply.read();
         parsed = piece ? parser.feed(*piece, events) : Result<void>(piece.error());
         ended = piece && piece->empty();
-        if (parsed && restorer && !writer.started() && events.size() > 1) {
-          later.assign(std::make_move_iterator(events.begin() + 1),
+        const std::size_t keep = writer.started() ? kRestoredEventsPerWrite : 2;
+        if (parsed && restorer && events.size() > keep) {
+          later.insert(later.end(), std::make_move_iterator(events.begin() + keep),
                        std::make_move_iterator(events.end()));
-          events.resize(1);
+          events.resize(keep);
         }
       }
       if (parsed && restorer) {
