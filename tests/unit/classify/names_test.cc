@@ -11,6 +11,7 @@
 
 #include "classify/gazetteer.h"
 #include "cordon/classify/classifier.h"
+#include "scan_fixture.h"
 
 namespace cordon::classify {
 namespace {
@@ -21,16 +22,8 @@ struct Case {
   std::string_view expected;
 };
 
-class NamesTest : public ::testing::Test {
+class NamesTest : public ScanTest {
 protected:
-  void SetUp() override {
-    auto built = Classifier::build({});
-    ASSERT_TRUE(built.has_value()) << built.error().detail;
-    classifier_ = *built;
-    scratch_ = classifier_->makeScratch();
-    ASSERT_NE(scratch_, nullptr);
-  }
-
   std::string names(std::string_view text) {
     std::vector<Finding> out;
     EXPECT_TRUE(classifier_->scan(text, *scratch_, out).has_value());
@@ -46,9 +39,6 @@ protected:
     }
     return found;
   }
-
-  ClassifierConstSharedPtr classifier_;
-  ScratchPtr scratch_;
 };
 
 constexpr Case kFound[] = {

@@ -8,6 +8,7 @@
 
 #include "classify/validators_secrets.h"
 #include "cordon/classify/classifier.h"
+#include "scan_fixture.h"
 
 namespace cordon::classify {
 namespace {
@@ -34,16 +35,8 @@ bool isSecretType(std::string_view type) {
   return false;
 }
 
-class SecretsTest : public ::testing::Test {
+class SecretsTest : public ScanTest {
 protected:
-  void SetUp() override {
-    auto built = Classifier::build({});
-    ASSERT_TRUE(built.has_value()) << built.error().detail;
-    classifier_ = *built;
-    scratch_ = classifier_->makeScratch();
-    ASSERT_NE(scratch_, nullptr);
-  }
-
   /// Findings of the types under test, as (type, bytes).
   std::vector<std::pair<std::string, std::string>> secrets(std::string_view text) {
     std::vector<Finding> out;
@@ -56,9 +49,6 @@ protected:
     }
     return found;
   }
-
-  ClassifierConstSharedPtr classifier_;
-  ScratchPtr scratch_;
 };
 
 constexpr Case kFound[] = {
