@@ -184,7 +184,9 @@ Result<Flows> flows(Sink& sink, const FlowQuery& query) {
       ++result.unreadable;
       return;
     }
-    if ((!query.tenant.empty() && record->tenant != query.tenant) ||
+    // A chain's seal is no request.
+    if (record->outcome == kSealOutcome ||
+        (!query.tenant.empty() && record->tenant != query.tenant) ||
         (query.since_ms && record->time_ms < *query.since_ms)) {
       return;
     }

@@ -1,6 +1,7 @@
 // `cordon audit verify`: walks the stored records in storage order, one chain per instance, and
 // names the first record where a chain is broken. One pass over the sink with memory per chain
 // only; a second pass is made only to tell a reorder from a deletion once a gap is seen.
+#include <algorithm>
 #include <string>
 #include <unordered_map>
 
@@ -19,6 +20,7 @@ constexpr std::string_view kGenesis =
 struct ChainState {
   std::uint64_t next = 0; ///< the sequence the next record must have
   std::string last_hash{kGenesis};
+  bool sealed = false; ///< the last record so far is the chain's seal
 };
 
 /// The first gap seen: `instance` expected `expected` at storage position `position` but found
@@ -91,12 +93,25 @@ Result<VerifyReport> verify(Sink& sink) {
                                         : "edited (prev_hash is not the previous record's hash)");
       return;
     }
+    if (chain.sealed) {
+      fail(record, "stored after the chain's seal");
+      return;
+    }
     chain.next = record.sequence + 1;
     chain.last_hash = record.hash;
+    chain.sealed = record.outcome == kSealOutcome;
   });
   if (!walked) {
     return walked.error();
   }
+  for (const auto& [instance, chain] : chains) {
+    if (!chain.sealed) {
+      report.open_chains.push_back(
+          chain.next == 0 ? instance
+                          : fmt::format("{} (last record {})", instance, chain.next - 1));
+    }
+  }
+  std::sort(report.open_chains.begin(), report.open_chains.end());
 
   if (gap) {
     // Is the expected record stored after the one that came in its place? Then the chain was

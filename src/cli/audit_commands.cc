@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+#include <fmt/ranges.h>
 
 #include "cordon/audit/flows.h"
 #include "cordon/audit/record.h"
@@ -37,6 +38,12 @@ int auditVerify(std::string_view sink_spec, std::ostream& out, std::ostream& err
     return kAuditBroken;
   }
   fmt::print(out, "audit: {}, intact\n", counts);
+  if (!report->open_chains.empty()) {
+    fmt::print(out,
+               "audit: not sealed (the gateway is running, stopped without draining, or records "
+               "were cut from the end): {}\n",
+               fmt::join(report->open_chains, ", "));
+  }
   return kAuditIntact;
 }
 

@@ -77,8 +77,10 @@ TEST_F(AuditTest, EveryRequestLeavesOneRecordAndTheChainIsIntact) {
   gatewayProcess().terminate();
   std::string out;
   EXPECT_EQ(verify(out), 0) << out;
-  EXPECT_NE(out.find("5 records"), std::string::npos) << out;
+  // Five requests and the seal the gateway wrote when it stopped.
+  EXPECT_NE(out.find("6 records"), std::string::npos) << out;
   EXPECT_NE(out.find("intact"), std::string::npos) << out;
+  EXPECT_EQ(out.find("not sealed"), std::string::npos) << out;
 }
 
 TEST_F(AuditTest, RecordsHoldNoRequestText) {
@@ -108,7 +110,7 @@ TEST_F(AuditTest, VerifyNamesAnEditedOrMissingRecord) {
   for (std::string line; std::getline(split, line);) {
     lines.push_back(line);
   }
-  ASSERT_EQ(lines.size(), 5U);
+  ASSERT_EQ(lines.size(), 6U); // five requests and the seal
   const auto write = [&](const std::vector<std::string>& content) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     for (const auto& line : content) {
@@ -134,8 +136,14 @@ TEST_F(AuditTest, VerifyNamesAnEditedOrMissingRecord) {
   EXPECT_NE(verify(out), 0) << out;
   EXPECT_NE(out.find("missing"), std::string::npos) << out;
 
+  // Truncated: the last records (the seal among them) cut off.
+  write(std::vector<std::string>(lines.begin(), lines.begin() + 4));
+  EXPECT_EQ(verify(out), 0) << out;
+  EXPECT_NE(out.find("not sealed"), std::string::npos) << out;
+
   write(lines);
   EXPECT_EQ(verify(out), 0) << out;
+  EXPECT_EQ(out.find("not sealed"), std::string::npos) << out;
 }
 
 TEST_F(AuditTest, AdminFlowsAnswersWhereTheDataWent) {

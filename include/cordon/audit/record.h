@@ -70,6 +70,10 @@ struct Record {
   friend bool operator==(const Record&, const Record&) = default;
 };
 
+/// The outcome of the record a gateway appends to its chain when it stops cleanly: after it,
+/// the chain takes no more records, so records cut from a sealed chain's end are seen.
+inline constexpr std::string_view kSealOutcome = "sealed";
+
 /// The record's canonical form: JSON with a fixed key order, no insignificant whitespace,
 /// integers only, strings escaped minimally and identically everywhere (docs/audit.md), without
 /// the `hash` field. `hash` = hex SHA-256 of exactly these bytes. Stable across versions: a
@@ -142,6 +146,10 @@ Result<std::unique_ptr<Sink>> openSink(std::string_view spec);
 struct VerifyReport {
   std::uint64_t records = 0;
   std::uint64_t chains = 0;
+  /// Chains whose last record is not a seal (kSealOutcome), as "INSTANCE (last record N)": the
+  /// gateway is still running, stopped without draining (a crash, kill -9), or records were cut
+  /// from the chain's end; only the last is tampering, and a running gateway's chain is open.
+  std::vector<std::string> open_chains;
   /// Empty when every chain is intact; else the first broken record in storage order and what
   /// is wrong: "instance I record 17: edited (hash mismatch)", "... missing records 5-6",
   /// "... out of order", "stored record 12: not a record" (storage position, 1-based, when the
@@ -151,8 +159,8 @@ struct VerifyReport {
   bool intact() const noexcept { return problem.empty(); }
 };
 
-/// Walks every chain of `sink`. Cannot see a chain's tail cut off or a whole chain removed
-/// (docs/audit.md). Errors only when the sink cannot be read.
+/// Walks every chain of `sink`. A chain's end cut off shows as an open chain (no seal); a whole
+/// chain removed cannot be seen (docs/audit.md). Errors only when the sink cannot be read.
 Result<VerifyReport> verify(Sink& sink);
 
 } // namespace cordon::audit
