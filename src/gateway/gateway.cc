@@ -676,7 +676,8 @@ private:
         ended = piece && piece->empty();
         const std::size_t keep = writer.started() ? kRestoredEventsPerWrite : 2;
         if (parsed && restorer && events.size() > keep) {
-          later.insert(later.end(), std::make_move_iterator(events.begin() + keep),
+          later.insert(later.end(),
+                       std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(keep)),
                        std::make_move_iterator(events.end()));
           events.resize(keep);
         }
