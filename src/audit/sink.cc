@@ -33,6 +33,10 @@ Result<std::unique_ptr<Sink>> openSink(std::string_view spec, OpenMode mode) {
     }
     return openJsonlSink(path, mode);
   }
+  if (spec == "none") {
+    // config::kAuditOff: the gateway never opens it; readers say why there is nothing to read.
+    return makeError(Errc::Unavailable, "the audit is off (audit.sink: none); nothing is recorded");
+  }
   // Not echoed: a mistyped postgresql url may carry a password.
   return makeError(Errc::BadRequest, "audit sink must be \"sqlite:PATH\", \"jsonl:PATH\" or a "
                                      "\"postgresql://...\" connection url");

@@ -76,6 +76,10 @@ void printCheck(const config::Config& config, std::ostream& out) {
       }
     }
   }
+  if (!config.audit.enabled()) {
+    fmt::print(out,
+               "\nwarning: the audit is off (audit.sink: none): no request will be recorded\n");
+  }
   const auto problems = gateway::servingProblems(config);
   for (const auto& problem : problems) {
     fmt::print(out, "\nwarning: {} (serve refuses this config until it is fixed)", problem);

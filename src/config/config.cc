@@ -1167,12 +1167,12 @@ private:
         }
         return std::nullopt;
       };
-      const bool valid = rest_after("sqlite:") || rest_after("jsonl:") ||
+      const bool valid = sink == kAuditOff || rest_after("sqlite:") || rest_after("jsonl:") ||
                          rest_after("postgresql://") || rest_after("postgres://");
       if (!valid) {
         // Not echoed: a postgresql:// url may carry a password.
-        fail(v->mark, "audit.sink must be \"sqlite:PATH\", \"jsonl:PATH\" or a "
-                      "\"postgresql://...\" connection url");
+        fail(v->mark, "audit.sink must be \"sqlite:PATH\", \"jsonl:PATH\", a "
+                      "\"postgresql://...\" connection url or \"none\"");
       }
       config_->audit.sink = std::move(sink);
     }

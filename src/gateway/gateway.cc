@@ -136,7 +136,7 @@ public:
       if (request.method() != bhttp::verb::get) {
         co_return co_await fail(Errc::MethodNotAllowed, "use GET");
       }
-      if (path == "/readyz" && !gateway_.audit_->healthy()) {
+      if (path == "/readyz" && gateway_.audit_ && !gateway_.audit_->healthy()) {
         co_return co_await fail(Errc::Unavailable, "not ready: the audit log cannot be written");
       }
       Response response = http::jsonResponse(
@@ -311,7 +311,8 @@ private:
       }
       co_await answer(errorResponse(error.code, error.detail, route, version, keep_alive));
     };
-    if (gateway_.audit_sync_ ? !gateway_.audit_->healthy() : !gateway_.audit_->accepting()) {
+    if (gateway_.audit_ &&
+        (gateway_.audit_sync_ ? !gateway_.audit_->healthy() : !gateway_.audit_->accepting())) {
       co_return co_await fail(makeError(Errc::Unavailable,
                                         "the audit log cannot be written; cordon refuses requests "
                                         "until it can"));
@@ -561,6 +562,9 @@ private:
   /// false when it could not be written (the caller then answers 503 instead); in async mode
   /// returns at once.
   asio::awaitable<bool> commit(audit::Record record) {
+    if (!gateway_.audit_) {
+      co_return true;
+    }
     if (!gateway_.audit_sync_) {
       co_return gateway_.audit_->submit(std::move(record), nullptr);
     }
@@ -835,13 +839,18 @@ Snapshot::Snapshot(config::ConfigConstSharedPtr config_in)
 Gateway::Gateway(config::ConfigConstSharedPtr config) {
   requireServable(*config);
   const config::ServerSettings settings = config->server;
-  // Fail closed: a gateway that cannot keep its audit does not start.
-  auto sink = audit::openSink(config->audit.sink);
-  if (!sink) {
-    throw std::invalid_argument(fmt::format("audit.sink: {}", sink.error().detail));
+  if (config->audit.enabled()) {
+    // Fail closed: a gateway that cannot keep its audit does not start.
+    auto sink = audit::openSink(config->audit.sink);
+    if (!sink) {
+      throw std::invalid_argument(fmt::format("audit.sink: {}", sink.error().detail));
+    }
+    audit_sync_ = config->audit.durability == config::AuditDurability::Sync;
+    audit_ = std::make_unique<audit::Log>(std::move(*sink), randomHex(8), audit::Log::Options{});
+  } else {
+    spdlog::warn("audit: OFF (audit.sink: none) - no request is recorded; use it only to measure "
+                 "what the audit costs");
   }
-  audit_sync_ = config->audit.durability == config::AuditDurability::Sync;
-  audit_ = std::make_unique<audit::Log>(std::move(*sink), randomHex(8), audit::Log::Options{});
   snapshot_.store(std::make_shared<const Snapshot>(std::move(config)));
   handler_ = std::make_unique<Handler>(*this);
 
@@ -896,7 +905,7 @@ void Gateway::reload(config::ConfigConstSharedPtr config) {
 
 void Gateway::shutdown(std::chrono::milliseconds grace) {
   server_->shutdown(grace);
-  if (!audit_->flush(grace)) {
+  if (audit_ && !audit_->flush(grace)) {
     spdlog::error("audit: records still unwritten at shutdown (the sink is failing)");
   }
 }

@@ -81,6 +81,7 @@ private:
   };
 
   // Declared first so that it is destroyed last: workers submit records until they stop.
+  // Null when the audit is off (audit.sink: none).
   std::unique_ptr<audit::Log> audit_;
   bool audit_sync_ = true;
   /// Reads for /admin/* (the audit sink), off the workers.

@@ -244,5 +244,20 @@ TEST_F(AuditTest, AsyncModeKeepsServingWhileTheSinkFails) {
   EXPECT_EQ(chat(port, kAcmeKey, chatBody("assistant", "And again.")).status, 200);
 }
 
+TEST_F(AuditTest, AuditOffServesAndSaysThereIsNothingToAsk) {
+  audit_sink = "none";
+  startAll();
+  EXPECT_EQ(chat(port, kAcmeKey, chatBody("assistant", "Summarise release 4.2.1.")).status, 200);
+  EXPECT_EQ(httpRequest(port, "GET", "/readyz").status, 200);
+  const Headers admin{{"authorization", "Bearer " + std::string(kAdminKey)}};
+  const HttpResponse flows = httpRequest(port, "GET", "/admin/flows", admin);
+  EXPECT_EQ(flows.status, 503) << flows.body;
+  EXPECT_NE(flows.body.find("audit is off"), std::string::npos) << flows.body;
+  std::string out;
+  EXPECT_NE(verify(out), 0) << out;
+  EXPECT_NE(out.find("audit is off"), std::string::npos) << out;
+  EXPECT_NE(gatewayProcess().stderrText().find("audit: OFF"), std::string::npos);
+}
+
 } // namespace
 } // namespace cordon::itest

@@ -128,9 +128,16 @@ struct AdminKey {
 
 enum class AuditDurability : std::uint8_t { Sync, Async };
 
+/// `audit.sink: none` turns the audit off. It exists to measure what the audit costs and for
+/// throwaway experiments; a gateway without it cannot answer "where did the data go", so it
+/// warns at every start and `/admin/flows` and `cordon audit` say the audit is off.
+inline constexpr std::string_view kAuditOff = "none";
+
 struct AuditSettings {
   std::string sink = "sqlite:cordon-audit.db";
   AuditDurability durability = AuditDurability::Sync;
+
+  [[nodiscard]] bool enabled() const noexcept { return sink != kAuditOff; }
 };
 
 /// The listener and its limits.

@@ -230,6 +230,14 @@ TEST(ConfigTest, ServerKeys) {
   EXPECT_EQ(config->audit.durability, AuditDurability::Async);
 }
 
+TEST(ConfigTest, AuditCanBeTurnedOffOnlyByName) {
+  EXPECT_TRUE(parse("workers: 1\n")->audit.enabled());
+  const ConfigConstSharedPtr off = parse("audit: {sink: none}\n");
+  EXPECT_FALSE(off->audit.enabled());
+  EXPECT_TRUE(errorOf("audit: {sink: \"\"}\n").starts_with("test.yaml:1: audit.sink must be"));
+  EXPECT_TRUE(errorOf("audit: {sink: off}\n").starts_with("test.yaml:1: audit.sink must be"));
+}
+
 TEST(ConfigTest, ListenForms) {
   EXPECT_EQ(parse("listen: localhost:80\n")->server.listen_host, "localhost");
   EXPECT_EQ(parse("listen: 0.0.0.0:65535\n")->server.listen_port, 65535);

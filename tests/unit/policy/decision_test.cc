@@ -78,7 +78,7 @@ std::vector<Case> cases() {
        {},
        {},
        {},
-       {kConfidential, 0, 0, {}},
+       {kConfidential, 0, 0, {}, {}},
        PseudonymizeMode::Never,
        kConfidential,
        {"azure", "local"},
@@ -88,7 +88,7 @@ std::vector<Case> cases() {
        {},
        {},
        {},
-       {kRestricted, 0, 0, {}},
+       {kRestricted, 0, 0, {}, {}},
        PseudonymizeMode::Never,
        kRestricted,
        {"local"},
@@ -118,7 +118,7 @@ std::vector<Case> cases() {
        {},
        kRestricted,
        {},
-       {kPublic, 0, 0, {}},
+       {kPublic, 0, 0, {}, {}},
        PseudonymizeMode::Never,
        kRestricted,
        {"local"},
@@ -158,7 +158,7 @@ std::vector<Case> cases() {
        {"eu"},
        {},
        {},
-       {kRestricted, 0, 0, {}},
+       {kRestricted, 0, 0, {}, {}},
        PseudonymizeMode::Never,
        kRestricted,
        {},
@@ -168,7 +168,7 @@ std::vector<Case> cases() {
        {},
        {},
        {},
-       {{}, kConfidential, kConfidential, {}},
+       {{}, kConfidential, kConfidential, {}, {}},
        PseudonymizeMode::Never,
        kConfidential,
        {"azure", "local"},
@@ -178,7 +178,7 @@ std::vector<Case> cases() {
        {},
        {},
        {},
-       {{}, kConfidential, kPublic, {}},
+       {{}, kConfidential, kPublic, {}, {}},
        PseudonymizeMode::Auto,
        kConfidential,
        {"claude", "azure", "local"},
@@ -188,7 +188,7 @@ std::vector<Case> cases() {
        {},
        {},
        {},
-       {{}, kConfidential, kPublic, {}},
+       {{}, kConfidential, kPublic, {}, {}},
        PseudonymizeMode::Never,
        kConfidential,
        {"azure", "local"},
@@ -198,7 +198,7 @@ std::vector<Case> cases() {
        {},
        {},
        {},
-       {kConfidential, kConfidential, kPublic, {}},
+       {kConfidential, kConfidential, kPublic, {}, {}},
        PseudonymizeMode::Auto,
        kConfidential,
        {"azure", "local"},
@@ -208,7 +208,7 @@ std::vector<Case> cases() {
        {},
        {},
        {},
-       {{}, kRestricted, kConfidential, {}},
+       {{}, kRestricted, kConfidential, {}, {}},
        PseudonymizeMode::Auto,
        kRestricted,
        {"azure", "local"},
@@ -218,7 +218,7 @@ std::vector<Case> cases() {
        {},
        {},
        {},
-       {{}, 0, 0, std::string("PRIVATE_KEY")},
+       {{}, 0, 0, std::string("PRIVATE_KEY"), {}},
        PseudonymizeMode::Never,
        kPublic,
        {},
@@ -278,7 +278,7 @@ TEST(Decision, NeverWidensBeyondTheModelsTargets) {
     for (LevelIndex detected = 0; detected < 4; ++detected) {
       for (LevelIndex residual = 0; residual <= detected; ++residual) {
         const Decision d =
-            decide(cfg, tenant, nullptr, cfg.models[0], {declared, detected, residual, {}});
+            decide(cfg, tenant, nullptr, cfg.models[0], {declared, detected, residual, {}, {}});
         for (std::size_t index : d.eligible) {
           const auto& verdict = d.verdicts[index];
           const auto& boundary =
