@@ -559,6 +559,35 @@ void appendUsage(std::string& out, const Usage& usage) {
   out.push_back('}');
 }
 
+/// The client's own text for a request that came in as OpenAI; rebuilt from the mode for one
+/// that came through the Anthropic front door (checkTranslatable refuses Mode::Other there).
+void appendToolChoice(std::string& out, const ToolChoice& choice, Wire origin) {
+  out += R"(,"tool_choice":)";
+  if (origin == Wire::OpenAi || choice.mode == ToolChoice::Mode::Other) {
+    out += choice.json;
+    return;
+  }
+  switch (choice.mode) {
+  case ToolChoice::Mode::None:
+    out += R"("none")";
+    break;
+  case ToolChoice::Mode::Required:
+    out += R"("required")";
+    break;
+  case ToolChoice::Mode::Named:
+    out += R"({"type":"function","function":{"name":)";
+    appendJsonString(out, choice.name);
+    out += "}}";
+    break;
+  default:
+    out += R"("auto")";
+    break;
+  }
+  if (choice.disable_parallel.value_or(false)) {
+    out += R"(,"parallel_tool_calls":false)";
+  }
+}
+
 void appendFinishReason(std::string& out, const std::string& finish_reason) {
   out += R"(,"finish_reason":)";
   if (finish_reason.empty()) {
@@ -628,6 +657,43 @@ struct RawRequestFields {
     }
   }
 };
+
+/// OpenAI's tool_choice: "none" | "auto" | "required" | {"type":"function","function":{"name"}}
+/// | other objects (allowed_tools, custom), kept as Mode::Other.
+Result<ToolChoice> decodeToolChoice(const json::value& value, std::string_view raw) {
+  ToolChoice choice;
+  choice.json = std::string(raw);
+  if (const auto* text = value.if_string()) {
+    if (*text == "none") {
+      choice.mode = ToolChoice::Mode::None;
+    } else if (*text == "auto") {
+      choice.mode = ToolChoice::Mode::Auto;
+    } else if (*text == "required") {
+      choice.mode = ToolChoice::Mode::Required;
+    } else {
+      return makeError(Errc::BadRequest, "tool_choice must be \"none\", \"auto\", \"required\" "
+                                         "or an object");
+    }
+    return choice;
+  }
+  const auto* object = value.if_object();
+  if (object == nullptr) {
+    return makeError(Errc::BadRequest, "tool_choice must be a string or an object");
+  }
+  choice.mode = ToolChoice::Mode::Other;
+  const json::value* type = member(*object, "type");
+  const json::value* function = member(*object, "function");
+  if (type != nullptr && type->is_string() && type->get_string() == "function" &&
+      function != nullptr && function->is_object()) {
+    const json::value* name = member(function->get_object(), "name");
+    if (name == nullptr || !name->is_string()) {
+      return makeError(Errc::BadRequest, "tool_choice.function.name must be a string");
+    }
+    choice.mode = ToolChoice::Mode::Named;
+    choice.name = std::string(name->get_string());
+  }
+  return choice;
+}
 
 Result<std::optional<double>> decodeSampling(const json::object& root, std::string_view raw,
                                              std::string_view key) {
@@ -819,10 +885,11 @@ Result<void> decodeRequestFields(const json::object& root, const RawRequestField
     }
   }
   if (const json::value* tool_choice = member(root, "tool_choice")) {
-    if (!tool_choice->is_string() && !tool_choice->is_object()) {
-      return makeError(Errc::BadRequest, "tool_choice must be a string or an object");
+    auto decoded = decodeToolChoice(*tool_choice, raw.tool_choice);
+    if (!decoded) {
+      return decoded.error();
     }
-    request.tool_choice = std::string(raw.tool_choice);
+    request.tool_choice = std::move(*decoded);
   }
   if (auto stream = decodeStreamFields(root, request); !stream) {
     return stream;
@@ -849,7 +916,8 @@ Result<void> decodeRequestFields(const json::object& root, const RawRequestField
 }
 
 std::size_t estimateRequest(const ChatRequest& request, std::string_view upstream_model) {
-  std::size_t size = 256 + upstream_model.size() + request.tool_choice.size();
+  std::size_t size =
+      256 + upstream_model.size() + (request.tool_choice ? request.tool_choice->json.size() : 0);
   for (const Message& message : request.messages) {
     size += estimateMessage(message);
   }
@@ -1103,9 +1171,8 @@ std::string encodeOpenAiChatRequest(const ChatRequest& request, std::string_view
     }
     out.push_back(']');
   }
-  if (!request.tool_choice.empty()) {
-    out += R"(,"tool_choice":)";
-    out += request.tool_choice;
+  if (request.tool_choice) {
+    appendToolChoice(out, *request.tool_choice, request.origin);
   }
   if (request.stream) {
     out += R"(,"stream":true)";

@@ -13,12 +13,23 @@ namespace cordon::protocol {
 
 enum class Role : std::uint8_t { System, Developer, User, Assistant, Tool };
 
+/// The wire protocols cordon speaks, at the front door and to backends.
+enum class Wire : std::uint8_t { OpenAi, Anthropic };
+
+/// What a request asks for: a chat answer (Chat Completions, Anthropic Messages) or embeddings
+/// (OpenAI /v1/embeddings: each input is one user message with one text part).
+enum class Operation : std::uint8_t { Chat, Embeddings };
+
 struct ContentPart {
   enum class Kind : std::uint8_t { Text, ImageUrl };
   Kind kind = Kind::Text;
   std::string text;         ///< Kind::Text
   std::string image_url;    ///< Kind::ImageUrl: an URL or data: URI, passed by reference
   std::string image_detail; ///< Kind::ImageUrl: "auto" | "low" | "high" | "" (absent)
+  /// Members of an Anthropic content block that cordon does not interpret but must not lose
+  /// (`"cache_control":{...}`), as JSON member text without braces. Written back to Anthropic
+  /// backends only; they change caching, never meaning (docs/backends.md).
+  std::string extra;
 };
 
 struct ToolCall {
@@ -37,6 +48,8 @@ struct Message {
   std::string tool_call_id;         ///< Tool messages.
   std::string name;                 ///< Optional participant name.
   std::string refusal; ///< Assistant messages: the model's refusal text; empty when absent.
+  /// Tool messages: the tool reported an error (Anthropic `tool_result.is_error`).
+  bool is_error = false;
 };
 
 struct ToolDefinition {
@@ -44,20 +57,42 @@ struct ToolDefinition {
   std::string description;
   std::string parameters;     ///< JSON Schema as JSON text; empty when absent.
   std::optional<bool> strict; ///< OpenAI `function.strict` (structured outputs); absent if unset.
+  std::string extra;          ///< Anthropic tool members not interpreted (cache_control), as above.
+};
+
+/// Which tool the model must call. `json` is the client's exact text, re-sent unchanged to a
+/// backend of the request's own protocol; a backend of the other protocol gets it rebuilt from
+/// `mode` and `name`.
+struct ToolChoice {
+  enum class Mode : std::uint8_t {
+    Auto,     ///< OpenAI "auto", Anthropic {"type":"auto"}
+    None,     ///< OpenAI "none", Anthropic {"type":"none"}
+    Required, ///< OpenAI "required", Anthropic {"type":"any"}
+    Named,    ///< OpenAI {"type":"function","function":{"name":N}}, Anthropic {"type":"tool",...}
+    Other,    ///< A form the other protocol lacks (OpenAI allowed_tools, custom): not translated
+  };
+  Mode mode = Mode::Auto;
+  std::string name; ///< Mode::Named
+  /// Anthropic `disable_parallel_tool_use`; OpenAI's `parallel_tool_calls: false` maps to it.
+  std::optional<bool> disable_parallel;
+  std::string json;
 };
 
 /// A parameter cordon does not interpret: its name and its JSON text, forwarded unchanged to a
-/// backend of the protocol it came from (translation rules for other protocols come later).
+/// backend of the protocol it came from. For a backend of the other protocol it is mapped by a
+/// documented rule, dropped where that changes nothing, or refused (protocol/translate.h).
 struct PassthroughField {
   std::string name;
   std::string json;
 };
 
 struct ChatRequest {
+  Wire origin = Wire::OpenAi; ///< The front door it came through.
+  Operation operation = Operation::Chat;
   std::string model;
   std::vector<Message> messages;
   std::vector<ToolDefinition> tools;
-  std::string tool_choice; ///< JSON text; empty when absent.
+  std::optional<ToolChoice> tool_choice;
   bool stream = false;
   bool stream_include_usage = false; ///< stream_options.include_usage
   std::optional<double> temperature;
@@ -78,6 +113,10 @@ struct Choice {
   std::int64_t index = 0;
   Message message;           ///< role Assistant
   std::string finish_reason; ///< "stop" | "length" | "tool_calls" | "content_filter" | ""
+  /// The backend's own word when it is finer than `finish_reason` (Anthropic "end_turn",
+  /// "stop_sequence", "pause_turn"…): a front door of the backend's protocol gets it back.
+  std::string native_finish_reason;
+  std::string stop_sequence; ///< Anthropic: the stop sequence that ended the answer.
 };
 
 struct ChatResponse {
@@ -104,7 +143,9 @@ struct ChoiceDelta {
   std::optional<std::string> content;
   std::optional<std::string> refusal; ///< A streamed refusal fragment.
   std::vector<ToolCallDelta> tool_calls;
-  std::string finish_reason; ///< Empty until the last chunk of this choice.
+  std::string finish_reason;        ///< Empty until the last chunk of this choice.
+  std::string native_finish_reason; ///< As in Choice.
+  std::string stop_sequence;        ///< As in Choice.
 };
 
 /// One streamed chunk (an OpenAI `chat.completion.chunk`).

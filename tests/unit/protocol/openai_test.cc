@@ -48,7 +48,7 @@ std::string dump(const ChatRequest& request) {
     out += "tool(" + tool.name + "|" + tool.description + "|" + tool.parameters + "|" +
            (tool.strict ? std::to_string(static_cast<int>(*tool.strict)) : "-") + ")\n";
   }
-  out += "tool_choice=" + request.tool_choice + "\n";
+  out += "tool_choice=" + (request.tool_choice ? request.tool_choice->json : std::string()) + "\n";
   out += "stream=" + std::to_string(static_cast<int>(request.stream)) +
          " include_usage=" + std::to_string(static_cast<int>(request.stream_include_usage)) + "\n";
   out += "temperature=" + dumpDouble(request.temperature) + " top_p=" + dumpDouble(request.top_p);
@@ -204,11 +204,16 @@ TEST(OpenAiRequest, DecodesToolsAndToolChoice) {
   EXPECT_EQ(request.tools[0].strict, std::optional<bool>(true));
   EXPECT_EQ(request.tools[1].parameters, "");
   EXPECT_FALSE(request.tools[1].strict.has_value());
-  EXPECT_EQ(request.tool_choice, R"({"type":"function","function":{"name":"get_weather"}})");
+  ASSERT_TRUE(request.tool_choice);
+  EXPECT_EQ(request.tool_choice->json, R"({"type":"function","function":{"name":"get_weather"}})");
+  EXPECT_EQ(request.tool_choice->mode, ToolChoice::Mode::Named);
+  EXPECT_EQ(request.tool_choice->name, "get_weather");
 
   const ChatRequest auto_choice =
       decodeOk(R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"auto"})");
-  EXPECT_EQ(auto_choice.tool_choice, R"("auto")");
+  ASSERT_TRUE(auto_choice.tool_choice);
+  EXPECT_EQ(auto_choice.tool_choice->json, R"("auto")");
+  EXPECT_EQ(auto_choice.tool_choice->mode, ToolChoice::Mode::Auto);
 }
 
 TEST(OpenAiRequest, PassthroughKeepsOrderAndExactText) {
@@ -290,7 +295,7 @@ TEST(OpenAiRequest, NullOptionalFieldsMeanAbsent) {
   EXPECT_FALSE(request.max_tokens.has_value());
   EXPECT_TRUE(request.stop.empty());
   EXPECT_TRUE(request.tools.empty());
-  EXPECT_TRUE(request.tool_choice.empty());
+  EXPECT_FALSE(request.tool_choice);
   EXPECT_TRUE(request.passthrough.empty());
 }
 
@@ -447,6 +452,8 @@ std::vector<BadRequestCase> badRequestCases() {
            user,
            R"(,"tools":[{"type":"function","function":{"name":"f","parameters":"sk-SECRET-4242"}}])"),
        "tools[0].function.parameters must be an object"},
+      {"ToolChoiceUnknownWord", withMessages(user, R"(,"tool_choice":"sk-SECRET-4242")"),
+       "tool_choice must be \"none\", \"auto\", \"required\" or an object"},
       {"ToolChoiceNumber", withMessages(user, R"(,"tool_choice":5)"),
        "tool_choice must be a string or an object"},
       {"InvalidUtf8InString",
