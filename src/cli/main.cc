@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -83,11 +84,7 @@ int serve(const std::string& config_path) {
   return 0;
 }
 
-int simulate(const std::string& listen, const std::string& protocol,
-             cordon::simulate::Options options) {
-  if (protocol != "openai") {
-    throw std::invalid_argument("simulate: --protocol anthropic is not available yet; use openai");
-  }
+int simulate(const std::string& listen, cordon::simulate::Options options) {
   const auto address = cordon::cli::parseHostPort(listen);
   if (!address) {
     throw std::invalid_argument("simulate: --listen must be HOST:PORT");
@@ -141,14 +138,21 @@ int run(int argc, char** argv) {
   explain_cmd->add_option("request", request_path, "chat completion request JSON (default stdin)");
 
   std::string listen = "127.0.0.1:0";
-  std::string protocol = "openai";
   std::string mode = "echo";
   int token_delay_ms = 0;
   cordon::simulate::Options sim_options;
   auto* simulate_cmd = app.add_subcommand("simulate", "run a simulated model server");
   simulate_cmd->add_option("--listen", listen, "HOST:PORT (port 0 picks a free port)");
-  simulate_cmd->add_option("--protocol", protocol, "openai")
-      ->check(CLI::IsMember({"openai", "anthropic"}));
+  // The last --protocol wins, so a test harness can override a default it passes first.
+  simulate_cmd
+      ->add_option("--protocol", sim_options.protocol,
+                   "openai (chat completions, embeddings) | anthropic (messages)")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, cordon::simulate::Protocol>{
+              {"openai", cordon::simulate::Protocol::OpenAi},
+              {"anthropic", cordon::simulate::Protocol::Anthropic}},
+          CLI::ignore_case))
+      ->take_last();
   simulate_cmd->add_option("--name", sim_options.name, "name echoed in answers");
   simulate_cmd->add_option("--mode", mode, "echo | fixed")->check(CLI::IsMember({"echo", "fixed"}));
   simulate_cmd->add_option("--fixed-text", sim_options.fixed_text, "answer in fixed mode");
@@ -159,6 +163,18 @@ int run(int argc, char** argv) {
   simulate_cmd->add_flag("--hang", sim_options.hang, "read requests, never answer");
   simulate_cmd->add_flag("--reset-mid-stream", sim_options.reset_mid_stream,
                          "reset the connection part-way through each answer");
+  simulate_cmd
+      ->add_option("--stream-fault", sim_options.stream_fault,
+                   "break streamed answers: truncate (no closing events) | garbage (an event "
+                   "that is not JSON) | error-event (an in-stream error) | bad-order (anthropic: "
+                   "a delta before message_start; openai: as garbage)")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, cordon::simulate::StreamFault>{
+              {"truncate", cordon::simulate::StreamFault::Truncate},
+              {"garbage", cordon::simulate::StreamFault::Garbage},
+              {"error-event", cordon::simulate::StreamFault::ErrorEvent},
+              {"bad-order", cordon::simulate::StreamFault::BadOrder}},
+          CLI::ignore_case));
   simulate_cmd->add_option("--workers", sim_options.workers, "worker threads");
   simulate_cmd->add_option("--chunk-bytes", sim_options.chunk_bytes,
                            "stream text in pieces of N bytes instead of words");
@@ -226,7 +242,7 @@ int run(int argc, char** argv) {
       sim_options.mode =
           mode == "fixed" ? cordon::simulate::Mode::Fixed : cordon::simulate::Mode::Echo;
       sim_options.token_delay = std::chrono::milliseconds{token_delay_ms};
-      return simulate(listen, protocol, sim_options);
+      return simulate(listen, sim_options);
     }
     if (scan_cmd->parsed()) {
       cordon::cli::ScanOptions options;

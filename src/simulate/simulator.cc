@@ -31,6 +31,7 @@
 
 #include "cordon/common/result.h"
 #include "http/server.h"
+#include "simulate/wire.h"
 
 namespace cordon::simulate {
 namespace {
@@ -38,6 +39,8 @@ namespace {
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
 namespace json = boost::json;
+
+using wire::countWords;
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 /// How long a `--hang` request waits before waiting again (it never answers).
@@ -77,69 +80,13 @@ std::string errorBody(std::string_view message, std::string_view type, std::stri
   return json::serialize(body);
 }
 
-http::Response errorResponse(unsigned status, std::string_view message, std::string_view code,
-                             const http::Request& request) {
-  return http::jsonResponse(status, errorBody(message, errorTypeFor(status), code),
-                            request.version(), request.keep_alive());
-}
-
-bool isSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/// Splits text into pieces of one word plus the whitespace after it (leading whitespace stays with
-/// the first piece), so the pieces concatenate back to the text byte for byte.
-std::vector<std::string_view> splitWords(std::string_view text) {
-  std::vector<std::string_view> words;
-  std::size_t start = 0;
-  std::size_t pos = 0;
-  while (pos < text.size() && isSpace(text[pos])) {
-    ++pos;
+/// An error in the form of the protocol spoken: OpenAI's `code` has no Anthropic counterpart.
+std::string protocolErrorBody(Protocol protocol, unsigned status, std::string_view message,
+                              std::string_view code) {
+  if (protocol == Protocol::Anthropic) {
+    return wire::anthropicErrorBody(wire::anthropicErrorType(status), message);
   }
-  while (pos < text.size()) {
-    while (pos < text.size() && !isSpace(text[pos])) {
-      ++pos;
-    }
-    while (pos < text.size() && isSpace(text[pos])) {
-      ++pos;
-    }
-    words.push_back(text.substr(start, pos - start));
-    start = pos;
-  }
-  if (start < text.size()) {
-    words.push_back(text.substr(start));
-  }
-  return words;
-}
-
-/// Splits text into pieces of `bytes` bytes, each extended to the end of the UTF-8 character it
-/// cuts (so every piece is valid UTF-8 when the text is).
-std::vector<std::string_view> splitBytes(std::string_view text, std::size_t bytes) {
-  std::vector<std::string_view> pieces;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = std::min(text.size(), start + bytes);
-    while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) {
-      ++end;
-    }
-    pieces.push_back(text.substr(start, end - start));
-    start = end;
-  }
-  return pieces;
-}
-
-std::uint64_t countWords(std::string_view text) {
-  std::uint64_t count = 0;
-  bool in_word = false;
-  for (const char c : text) {
-    if (isSpace(c)) {
-      in_word = false;
-    } else if (!in_word) {
-      in_word = true;
-      ++count;
-    }
-  }
-  return count;
+  return errorBody(message, errorTypeFor(status), code);
 }
 
 /// The text of a message's content: a string as is, an array of parts as its text parts joined.
@@ -216,18 +163,37 @@ struct Simulator::State {
   std::string last_body;
   std::ofstream record;
 
+  /// A model request that got past the failure injection: its number (from 1) and body.
+  struct Accepted {
+    std::uint64_t number = 0;
+    json::object body;
+  };
+
   /// Keeps `body` as the last request and appends it to the record file, if any.
   void remember(const json::value& body);
+  http::Response error(const http::Request& request, unsigned status, std::string_view message,
+                       std::string_view code) const;
 
   /// Builds the answer for a parsed request body; an error message for a body it cannot use.
   Result<Answer> answerFor(const json::object& body) const;
   asio::awaitable<void> handle(http::Request& request, http::ResponseWriter& writer);
+  /// What every model endpoint does first: counts the request, injects --fail-status and --hang,
+  /// parses and records the body. nullopt once it has answered (or will never answer).
+  asio::awaitable<std::optional<Accepted>> accept(http::Request& request,
+                                                  http::ResponseWriter& writer);
   asio::awaitable<void> chatCompletion(http::Request& request, http::ResponseWriter& writer);
-  asio::awaitable<void> sendWhole(const http::Request& request, http::ResponseWriter& writer,
-                                  const Answer& answer, const std::string& id,
-                                  std::int64_t created) const;
-  asio::awaitable<void> sendStream(http::ResponseWriter& writer, const Answer& answer,
-                                   const std::string& id, std::int64_t created) const;
+  asio::awaitable<void> messages(http::Request& request, http::ResponseWriter& writer);
+  asio::awaitable<void> embeddings(http::Request& request, http::ResponseWriter& writer);
+  asio::awaitable<void> models(http::Request& request, http::ResponseWriter& writer) const;
+  std::string chatBody(const Answer& answer, const std::string& id, std::int64_t created) const;
+  wire::StreamPlan chatStream(const Answer& answer, const std::string& id,
+                              std::int64_t created) const;
+  /// A whole JSON answer, or half of it and a reset under --reset-mid-stream.
+  asio::awaitable<void> sendJson(const http::Request& request, http::ResponseWriter& writer,
+                                 std::string text) const;
+  /// A streamed answer, broken as --stream-fault and --reset-mid-stream ask.
+  asio::awaitable<void> sendStream(http::ResponseWriter& writer,
+                                   const wire::StreamPlan& plan) const;
 };
 
 void Simulator::State::remember(const json::value& body) {
@@ -237,6 +203,12 @@ void Simulator::State::remember(const json::value& body) {
     record << line << '\n' << std::flush;
   }
   last_body = std::move(line);
+}
+
+http::Response Simulator::State::error(const http::Request& request, unsigned status,
+                                       std::string_view message, std::string_view code) const {
+  return http::jsonResponse(status, protocolErrorBody(options.protocol, status, message, code),
+                            request.version(), request.keep_alive());
 }
 
 Result<Answer> Simulator::State::answerFor(const json::object& body) const {
@@ -342,54 +314,75 @@ asio::awaitable<void> Simulator::State::handle(http::Request& request,
     path = path.substr(0, query);
   }
   const auto method = request.method();
+  const bool anthropic = options.protocol == Protocol::Anthropic;
 
-  if (path == "/v1/chat/completions") {
+  if ((anthropic && path == "/v1/messages") || (!anthropic && path == "/v1/chat/completions") ||
+      (!anthropic && path == "/v1/embeddings")) {
     if (method != bhttp::verb::post) {
-      co_await writer.write(errorResponse(405, "use POST", "method_not_allowed", request));
-      co_return;
+      co_await writer.write(error(request, 405, "use POST", "method_not_allowed"));
+    } else if (path == "/v1/messages") {
+      co_await messages(request, writer);
+    } else if (path == "/v1/embeddings") {
+      co_await embeddings(request, writer);
+    } else {
+      co_await chatCompletion(request, writer);
     }
-    co_await chatCompletion(request, writer);
     co_return;
   }
   if (path == "/v1/models") {
     if (method != bhttp::verb::get) {
-      co_await writer.write(errorResponse(405, "use GET", "method_not_allowed", request));
+      co_await writer.write(error(request, 405, "use GET", "method_not_allowed"));
       co_return;
     }
-    json::object model;
-    model["id"] = options.name;
-    model["object"] = "model";
-    model["created"] = unixNow();
-    model["owned_by"] = "cordon-simulate";
-    json::array data;
-    data.push_back(std::move(model));
-    json::object body;
-    body["object"] = "list";
-    body["data"] = std::move(data);
-    co_await writer.write(
-        http::jsonResponse(200, json::serialize(body), request.version(), request.keep_alive()));
+    co_await models(request, writer);
     co_return;
   }
   if (path == "/healthz") {
     if (method != bhttp::verb::get && method != bhttp::verb::head) {
-      co_await writer.write(errorResponse(405, "use GET", "method_not_allowed", request));
+      co_await writer.write(error(request, 405, "use GET", "method_not_allowed"));
       co_return;
     }
     co_await writer.write(
         http::jsonResponse(200, R"({"status":"ok"})", request.version(), request.keep_alive()));
     co_return;
   }
-  co_await writer.write(errorResponse(404, "unknown path", "not_found", request));
+  co_await writer.write(error(request, 404, "unknown path", "not_found"));
 }
 
-asio::awaitable<void> Simulator::State::chatCompletion(http::Request& request,
-                                                       http::ResponseWriter& writer) {
+asio::awaitable<void> Simulator::State::models(http::Request& request,
+                                               http::ResponseWriter& writer) const {
+  json::object model;
+  json::object body;
+  if (options.protocol == Protocol::Anthropic) {
+    model["type"] = "model";
+    model["id"] = options.name;
+    model["display_name"] = options.name;
+    model["created_at"] = "2025-01-01T00:00:00Z";
+    body["has_more"] = false;
+    body["first_id"] = options.name;
+    body["last_id"] = options.name;
+  } else {
+    model["id"] = options.name;
+    model["object"] = "model";
+    model["created"] = unixNow();
+    model["owned_by"] = "cordon-simulate";
+    body["object"] = "list";
+  }
+  json::array data;
+  data.push_back(std::move(model));
+  body["data"] = std::move(data);
+  co_await writer.write(
+      http::jsonResponse(200, json::serialize(body), request.version(), request.keep_alive()));
+}
+
+asio::awaitable<std::optional<Simulator::State::Accepted>>
+Simulator::State::accept(http::Request& request, http::ResponseWriter& writer) {
   const std::uint64_t number = requests.fetch_add(1, std::memory_order_relaxed) + 1;
 
   if (options.fail_status != 0 && (options.fail_every == 0 || number % options.fail_every == 0)) {
     co_await writer.write(
-        errorResponse(options.fail_status, "simulated failure", "simulated_failure", request));
-    co_return;
+        error(request, options.fail_status, "simulated failure", "simulated_failure"));
+    co_return std::nullopt;
   }
 
   if (options.hang) {
@@ -400,44 +393,82 @@ asio::awaitable<void> Simulator::State::chatCompletion(http::Request& request,
       timer.expires_after(kHangWait);
       auto [ec] = co_await timer.async_wait(kUseTuple);
       if (ec == asio::error::operation_aborted) {
-        co_return;
+        co_return std::nullopt;
       }
     }
   }
 
   json::error_code ec;
-  const json::value parsed = json::parse(request.body(), ec);
+  json::value parsed = json::parse(request.body(), ec);
   if (ec) {
-    co_await writer.write(
-        errorResponse(400, "request body is not valid JSON", "invalid_json", request));
-    co_return;
+    co_await writer.write(error(request, 400, "request body is not valid JSON", "invalid_json"));
+    co_return std::nullopt;
   }
   remember(parsed);
-  const auto* body = parsed.if_object();
+  auto* body = parsed.if_object();
   if (body == nullptr) {
     co_await writer.write(
-        errorResponse(400, "request body must be a JSON object", "invalid_request", request));
-    co_return;
+        error(request, 400, "request body must be a JSON object", "invalid_request"));
+    co_return std::nullopt;
   }
-  auto answer = answerFor(*body);
-  if (!answer) {
-    co_await writer.write(errorResponse(400, answer.error().detail, "invalid_request", request));
-    co_return;
-  }
+  co_return Accepted{number, std::move(*body)};
+}
 
-  const std::string id = "chatcmpl-sim-" + std::to_string(number);
+asio::awaitable<void> Simulator::State::chatCompletion(http::Request& request,
+                                                       http::ResponseWriter& writer) {
+  const auto accepted = co_await accept(request, writer);
+  if (!accepted) {
+    co_return;
+  }
+  auto answer = answerFor(accepted->body);
+  if (!answer) {
+    co_await writer.write(error(request, 400, answer.error().detail, "invalid_request"));
+    co_return;
+  }
+  const std::string id = "chatcmpl-sim-" + std::to_string(accepted->number);
   const std::int64_t created = unixNow();
   if (answer->stream) {
-    co_await sendStream(writer, *answer, id, created);
+    co_await sendStream(writer, chatStream(*answer, id, created));
   } else {
-    co_await sendWhole(request, writer, *answer, id, created);
+    co_await sendJson(request, writer, chatBody(*answer, id, created));
   }
 }
 
-asio::awaitable<void> Simulator::State::sendWhole(const http::Request& request,
-                                                  http::ResponseWriter& writer,
-                                                  const Answer& answer, const std::string& id,
-                                                  std::int64_t created) const {
+asio::awaitable<void> Simulator::State::messages(http::Request& request,
+                                                 http::ResponseWriter& writer) {
+  const auto accepted = co_await accept(request, writer);
+  if (!accepted) {
+    co_return;
+  }
+  auto answer = wire::messagesAnswer(options, accepted->body);
+  if (!answer) {
+    co_await writer.write(error(request, 400, answer.error().detail, "invalid_request"));
+    co_return;
+  }
+  const std::string id = "msg_sim_" + std::to_string(accepted->number);
+  if (answer->stream) {
+    co_await sendStream(writer, wire::messagesStream(options, *answer, id));
+  } else {
+    co_await sendJson(request, writer, wire::messagesBody(*answer, id));
+  }
+}
+
+asio::awaitable<void> Simulator::State::embeddings(http::Request& request,
+                                                   http::ResponseWriter& writer) {
+  const auto accepted = co_await accept(request, writer);
+  if (!accepted) {
+    co_return;
+  }
+  auto body = wire::embeddingsBody(accepted->body);
+  if (!body) {
+    co_await writer.write(error(request, 400, body.error().detail, "invalid_request"));
+    co_return;
+  }
+  co_await sendJson(request, writer, std::move(*body));
+}
+
+std::string Simulator::State::chatBody(const Answer& answer, const std::string& id,
+                                       std::int64_t created) const {
   json::object message;
   message["role"] = "assistant";
   if (answer.tool_call) {
@@ -463,8 +494,12 @@ asio::awaitable<void> Simulator::State::sendWhole(const http::Request& request,
   completion["model"] = answer.model;
   completion["choices"] = std::move(choices);
   completion["usage"] = usageObject(answer);
-  std::string text = json::serialize(completion);
+  return json::serialize(completion);
+}
 
+asio::awaitable<void> Simulator::State::sendJson(const http::Request& request,
+                                                 http::ResponseWriter& writer,
+                                                 std::string text) const {
   if (options.reset_mid_stream) {
     http::ResponseHeader head;
     head.result(bhttp::status::ok);
@@ -479,12 +514,8 @@ asio::awaitable<void> Simulator::State::sendWhole(const http::Request& request,
       http::jsonResponse(200, std::move(text), request.version(), request.keep_alive()));
 }
 
-asio::awaitable<void> Simulator::State::sendStream(http::ResponseWriter& writer,
-                                                   const Answer& answer, const std::string& id,
-                                                   std::int64_t created) const {
-  const auto pieces = [&](std::string_view text) {
-    return options.chunk_bytes > 0 ? splitBytes(text, options.chunk_bytes) : splitWords(text);
-  };
+wire::StreamPlan Simulator::State::chatStream(const Answer& answer, const std::string& id,
+                                              std::int64_t created) const {
   // One `data:` event per chunk object.
   const auto chunk = [&](json::object delta, json::value finish_reason) {
     json::object choice;
@@ -503,7 +534,7 @@ asio::awaitable<void> Simulator::State::sendStream(http::ResponseWriter& writer,
     return "data: " + json::serialize(object) + "\n\n";
   };
 
-  std::vector<std::string> events;
+  wire::StreamPlan plan;
   {
     json::object delta;
     delta["role"] = "assistant";
@@ -512,7 +543,7 @@ asio::awaitable<void> Simulator::State::sendStream(http::ResponseWriter& writer,
     } else {
       delta["content"] = "";
     }
-    events.push_back(chunk(std::move(delta), nullptr));
+    plan.head.push_back(chunk(std::move(delta), nullptr));
   }
   if (answer.tool_call) {
     json::object call = toolCallObject(ToolCall{answer.tool_call->name, ""});
@@ -521,8 +552,8 @@ asio::awaitable<void> Simulator::State::sendStream(http::ResponseWriter& writer,
     calls.push_back(std::move(call));
     json::object delta;
     delta["tool_calls"] = std::move(calls);
-    events.push_back(chunk(std::move(delta), nullptr));
-    for (const auto piece : pieces(answer.tool_call->arguments)) {
+    plan.pieces.push_back(chunk(std::move(delta), nullptr));
+    for (const auto piece : wire::streamPieces(options, answer.tool_call->arguments)) {
       json::object function;
       function["arguments"] = piece;
       json::object part;
@@ -532,17 +563,16 @@ asio::awaitable<void> Simulator::State::sendStream(http::ResponseWriter& writer,
       parts.push_back(std::move(part));
       json::object piece_delta;
       piece_delta["tool_calls"] = std::move(parts);
-      events.push_back(chunk(std::move(piece_delta), nullptr));
+      plan.pieces.push_back(chunk(std::move(piece_delta), nullptr));
     }
   } else {
-    for (const auto word : pieces(answer.content)) {
+    for (const auto word : wire::streamPieces(options, answer.content)) {
       json::object delta;
       delta["content"] = word;
-      events.push_back(chunk(std::move(delta), nullptr));
+      plan.pieces.push_back(chunk(std::move(delta), nullptr));
     }
   }
-  const std::size_t content_events = events.size();
-  events.push_back(chunk(json::object{}, answer.tool_call ? "tool_calls" : "stop"));
+  plan.tail.push_back(chunk(json::object{}, answer.tool_call ? "tool_calls" : "stop"));
   if (answer.include_usage) {
     json::object object;
     object["id"] = id;
@@ -551,10 +581,24 @@ asio::awaitable<void> Simulator::State::sendStream(http::ResponseWriter& writer,
     object["model"] = answer.model;
     object["choices"] = json::array{};
     object["usage"] = usageObject(answer);
-    events.push_back("data: " + json::serialize(object) + "\n\n");
+    plan.tail.push_back("data: " + json::serialize(object) + "\n\n");
   }
-  events.emplace_back("data: [DONE]\n\n");
+  plan.tail.emplace_back("data: [DONE]\n\n");
 
+  plan.garbage = "data: {this is not json\n\n";
+  json::object error;
+  error["message"] = "simulated overload";
+  error["type"] = "server_error";
+  error["code"] = "overloaded";
+  json::object body;
+  body["error"] = std::move(error);
+  plan.error_event = "data: " + json::serialize(body) + "\n\n";
+  return plan;
+}
+
+asio::awaitable<void> Simulator::State::sendStream(http::ResponseWriter& writer,
+                                                   const wire::StreamPlan& plan) const {
+  const auto stream = wire::arrange(plan, options.stream_fault);
   http::ResponseHeader head;
   head.result(bhttp::status::ok);
   head.set(bhttp::field::content_type, "text/event-stream");
@@ -563,28 +607,28 @@ asio::awaitable<void> Simulator::State::sendStream(http::ResponseWriter& writer,
     co_return;
   }
   asio::steady_timer timer(co_await asio::this_coro::executor);
-  for (std::size_t i = 0; i < events.size(); ++i) {
+  for (std::size_t i = 0; i < stream.events.size(); ++i) {
     if (options.reset_mid_stream && i == 2) {
       writer.abort();
       co_return;
     }
-    // Pace the answer's pieces (not the role chunk nor the closing ones).
-    if (i > 0 && i < content_events && options.token_delay.count() > 0) {
+    if (stream.paced[i] && options.token_delay.count() > 0) {
       timer.expires_after(options.token_delay);
       auto [ec] = co_await timer.async_wait(kUseTuple);
       if (ec) {
         co_return;
       }
     }
-    if (!co_await writer.writeChunk(events[i])) {
+    if (!co_await writer.writeChunk(stream.events[i])) {
       co_return;
     }
   }
   if (options.reset_mid_stream) {
-    // Fewer than two chunks would have been sent: still end with a reset, never cleanly.
+    // Fewer than two events would have been sent: still end with a reset, never cleanly.
     writer.abort();
     co_return;
   }
+  // Also after a truncated or failed stream: the fault is in the events, not the HTTP framing.
   co_await writer.finish();
 }
 
@@ -599,10 +643,11 @@ Simulator::Simulator(Options options) : state_(std::make_unique<State>(std::move
       std::move(server_options),
       [state](unsigned /*worker*/, http::Request& request, http::ResponseWriter& writer)
           -> asio::awaitable<void> { return state->handle(request, writer); },
-      [](Errc code, std::string_view detail) {
+      [state](Errc code, std::string_view detail) {
         const unsigned status = httpStatus(code);
-        return http::jsonResponse(status, errorBody(detail, errorTypeFor(status), errcName(code)),
-                                  11, false);
+        return http::jsonResponse(
+            status, protocolErrorBody(state->options.protocol, status, detail, errcName(code)), 11,
+            false);
       });
 }
 
