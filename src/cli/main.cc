@@ -138,23 +138,24 @@ int run(int argc, char** argv) {
   explain_cmd->add_option("request", request_path, "chat completion request JSON (default stdin)");
 
   std::string listen = "127.0.0.1:0";
+  std::string protocol = "openai";
   std::string mode = "echo";
+  std::string stream_fault;
   int token_delay_ms = 0;
   cordon::simulate::Options sim_options;
   auto* simulate_cmd = app.add_subcommand("simulate", "run a simulated model server");
   simulate_cmd->add_option("--listen", listen, "HOST:PORT (port 0 picks a free port)");
-  // The last --protocol wins, so a test harness can override a default it passes first.
+  // The last --protocol (and --mode) wins, so a test harness can override a default it passes
+  // first.
   simulate_cmd
-      ->add_option("--protocol", sim_options.protocol,
+      ->add_option("--protocol", protocol,
                    "openai (chat completions, embeddings) | anthropic (messages)")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, cordon::simulate::Protocol>{
-              {"openai", cordon::simulate::Protocol::OpenAi},
-              {"anthropic", cordon::simulate::Protocol::Anthropic}},
-          CLI::ignore_case))
+      ->check(CLI::IsMember({"openai", "anthropic"}))
       ->take_last();
   simulate_cmd->add_option("--name", sim_options.name, "name echoed in answers");
-  simulate_cmd->add_option("--mode", mode, "echo | fixed")->check(CLI::IsMember({"echo", "fixed"}));
+  simulate_cmd->add_option("--mode", mode, "echo | fixed")
+      ->check(CLI::IsMember({"echo", "fixed"}))
+      ->take_last();
   simulate_cmd->add_option("--fixed-text", sim_options.fixed_text, "answer in fixed mode");
   simulate_cmd->add_option("--token-delay-ms", token_delay_ms, "delay between streamed words");
   simulate_cmd->add_option("--fail-status", sim_options.fail_status, "answer this HTTP status");
@@ -164,17 +165,11 @@ int run(int argc, char** argv) {
   simulate_cmd->add_flag("--reset-mid-stream", sim_options.reset_mid_stream,
                          "reset the connection part-way through each answer");
   simulate_cmd
-      ->add_option("--stream-fault", sim_options.stream_fault,
+      ->add_option("--stream-fault", stream_fault,
                    "break streamed answers: truncate (no closing events) | garbage (an event "
                    "that is not JSON) | error-event (an in-stream error) | bad-order (anthropic: "
                    "a delta before message_start; openai: as garbage)")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, cordon::simulate::StreamFault>{
-              {"truncate", cordon::simulate::StreamFault::Truncate},
-              {"garbage", cordon::simulate::StreamFault::Garbage},
-              {"error-event", cordon::simulate::StreamFault::ErrorEvent},
-              {"bad-order", cordon::simulate::StreamFault::BadOrder}},
-          CLI::ignore_case));
+      ->check(CLI::IsMember({"truncate", "garbage", "error-event", "bad-order"}));
   simulate_cmd->add_option("--workers", sim_options.workers, "worker threads");
   simulate_cmd->add_option("--chunk-bytes", sim_options.chunk_bytes,
                            "stream text in pieces of N bytes instead of words");
@@ -242,6 +237,15 @@ int run(int argc, char** argv) {
       sim_options.mode =
           mode == "fixed" ? cordon::simulate::Mode::Fixed : cordon::simulate::Mode::Echo;
       sim_options.token_delay = std::chrono::milliseconds{token_delay_ms};
+      sim_options.protocol = protocol == "anthropic" ? cordon::simulate::Protocol::Anthropic
+                                                     : cordon::simulate::Protocol::OpenAi;
+      const std::map<std::string, cordon::simulate::StreamFault> faults{
+          {"", cordon::simulate::StreamFault::None},
+          {"truncate", cordon::simulate::StreamFault::Truncate},
+          {"garbage", cordon::simulate::StreamFault::Garbage},
+          {"error-event", cordon::simulate::StreamFault::ErrorEvent},
+          {"bad-order", cordon::simulate::StreamFault::BadOrder}};
+      sim_options.stream_fault = faults.at(stream_fault);
       return simulate(listen, sim_options);
     }
     if (scan_cmd->parsed()) {
