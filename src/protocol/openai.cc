@@ -915,6 +915,48 @@ Result<void> decodeRequestFields(const json::object& root, const RawRequestField
   return {};
 }
 
+/// An Anthropic tool_result as an OpenAI tool message: OpenAI has no error flag, so an error is
+/// said in the text ("Error: ...", the Mapped rule of docs/backends.md), and OpenAI requires a
+/// content where Anthropic allows none.
+Message anthropicToolResult(const Message& message) {
+  Message copy = message;
+  if (copy.content.empty()) {
+    copy.content_is_string = true;
+    copy.content.emplace_back();
+  }
+  if (copy.is_error) {
+    ContentPart* first_text = nullptr;
+    for (ContentPart& part : copy.content) {
+      if (part.kind == ContentPart::Kind::Text) {
+        first_text = &part;
+        break;
+      }
+    }
+    if (first_text == nullptr) {
+      first_text = &*copy.content.insert(copy.content.begin(), ContentPart{});
+    }
+    first_text->text.insert(0, "Error: ");
+  }
+  return copy;
+}
+
+/// An Anthropic request's passthrough fields for an OpenAI backend: metadata.user_id becomes
+/// `user`; the rest were dropped or refused by checkTranslatable (protocol/translate.h).
+void appendAnthropicPassthrough(std::string& out,
+                                const std::vector<PassthroughField>& passthrough) {
+  for (const PassthroughField& field : passthrough) {
+    if (field.name != "metadata") {
+      continue;
+    }
+    const std::string_view user_id =
+        detail::findRawMember(detail::rawDocument(field.json), "user_id");
+    if (!user_id.empty() && user_id.front() == '"') {
+      out += R"(,"user":)";
+      out += user_id;
+    }
+  }
+}
+
 std::size_t estimateRequest(const ChatRequest& request, std::string_view upstream_model) {
   std::size_t size =
       256 + upstream_model.size() + (request.tool_choice ? request.tool_choice->json.size() : 0);
@@ -1143,7 +1185,12 @@ std::string encodeOpenAiChatRequest(const ChatRequest& request, std::string_view
       out.push_back(',');
     }
     first = false;
-    appendMessage(out, message);
+    if (request.origin == Wire::Anthropic && message.role == Role::Tool &&
+        (message.is_error || message.content.empty())) {
+      appendMessage(out, anthropicToolResult(message));
+    } else {
+      appendMessage(out, message);
+    }
   }
   out.push_back(']');
   if (!request.tools.empty()) {
@@ -1207,7 +1254,11 @@ std::string encodeOpenAiChatRequest(const ChatRequest& request, std::string_view
     }
     out.push_back(']');
   }
-  appendPassthrough(out, request.passthrough, kRequestFields);
+  if (request.origin == Wire::Anthropic) {
+    appendAnthropicPassthrough(out, request.passthrough);
+  } else {
+    appendPassthrough(out, request.passthrough, kRequestFields);
+  }
   out.push_back('}');
   return out;
 }

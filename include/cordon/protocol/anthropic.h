@@ -76,6 +76,7 @@ private:
   struct Block {
     bool open = false;
     bool tool = false;
+    bool ignored = false; ///< A block type newer than cordon: its deltas are skipped.
     std::int64_t tool_index = 0;
   };
   std::string id_;
@@ -105,11 +106,17 @@ public:
 private:
   // Private members are the implementation's to change.
   enum class Open : std::uint8_t { None, Text, Tool };
+  void start(const ChatChunk& chunk, std::vector<SseEvent>& out);
+  void closeBlock(std::vector<SseEvent>& out);
+  void text(std::string_view text, std::vector<SseEvent>& out);
+  void toolCall(const ToolCallDelta& call, std::vector<SseEvent>& out);
+
   std::string id_;
   std::string model_;
   std::string stop_reason_;
   std::string stop_sequence_;
   std::optional<Usage> usage_;
+  std::int64_t start_input_tokens_ = 0; ///< What message_start reported.
   std::int64_t next_block_ = 0;
   std::int64_t open_tool_ = -1;
   Open open_ = Open::None;

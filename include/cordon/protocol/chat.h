@@ -36,6 +36,8 @@ struct ToolCall {
   std::string id;
   std::string name;
   std::string arguments; ///< JSON text exactly as the model produced it (may be invalid JSON).
+  /// Members of an Anthropic `tool_use` block cordon does not interpret (as ContentPart::extra).
+  std::string extra;
 };
 
 struct Message {
@@ -50,6 +52,10 @@ struct Message {
   std::string refusal; ///< Assistant messages: the model's refusal text; empty when absent.
   /// Tool messages: the tool reported an error (Anthropic `tool_result.is_error`).
   bool is_error = false;
+  /// Tool messages from Anthropic: the `tool_result` block's members cordon does not interpret
+  /// (`cache_control`; an explicit `"is_error":false`), as ContentPart::extra. Agents put their
+  /// cache breakpoint on the last tool result, so losing it would make every turn a cache miss.
+  std::string extra;
 };
 
 struct ToolDefinition {
