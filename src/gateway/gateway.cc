@@ -1,5 +1,6 @@
 #include "gateway/gateway.h"
 
+#include <algorithm>
 #include <deque>
 #include <iterator>
 #include <stdexcept>
@@ -22,10 +23,14 @@
 #include "cordon/audit/log.h"
 #include "cordon/common/sha256.h"
 #include "cordon/policy/decision.h"
+#include "cordon/protocol/anthropic.h"
+#include "cordon/protocol/embeddings.h"
 #include "cordon/protocol/openai.h"
 #include "cordon/protocol/sse.h"
+#include "cordon/protocol/translate.h"
 #include "gateway/answer_restore.h"
 #include "gateway/inspect.h"
+#include "gateway/stream_relay.h"
 #include "http/deadline.h"
 #include "http/server.h"
 #include "upstream/client.h"
@@ -45,6 +50,57 @@ constexpr std::size_t kMaxUpstreamBodyBytes = std::size_t{64} * 1024 * 1024;
 constexpr std::size_t kRestoredEventsPerWrite = 16;
 /// Upper bound on an upstream error body we read (and discard) before falling back.
 constexpr std::size_t kMaxUpstreamErrorBytes = std::size_t{64} * 1024;
+/// `max_tokens` sent to an Anthropic backend when the client (an OpenAI one) set none: the
+/// Messages API requires it (docs/backends.md).
+constexpr std::int64_t kDefaultAnthropicMaxTokens = 4096;
+
+/// An endpoint that takes a model request: which protocol its clients speak and what it asks.
+struct FrontDoor {
+  protocol::Wire wire;
+  protocol::Operation operation;
+  std::string_view endpoint;
+  bool explain_only = false;
+};
+
+constexpr FrontDoor kChatCompletions{protocol::Wire::OpenAi, protocol::Operation::Chat,
+                                     "/v1/chat/completions"};
+constexpr FrontDoor kMessages{protocol::Wire::Anthropic, protocol::Operation::Chat, "/v1/messages"};
+constexpr FrontDoor kEmbeddings{protocol::Wire::OpenAi, protocol::Operation::Embeddings,
+                                "/v1/embeddings"};
+constexpr FrontDoor kExplain{protocol::Wire::OpenAi, protocol::Operation::Chat,
+                             "/v1/cordon/explain", true};
+
+const FrontDoor* frontDoorFor(std::string_view path) {
+  for (const FrontDoor* door : {&kChatCompletions, &kMessages, &kEmbeddings, &kExplain}) {
+    if (door->endpoint == path) {
+      return door;
+    }
+  }
+  return nullptr;
+}
+
+protocol::Wire wireOf(const config::Backend& backend) {
+  return backend.protocol == config::Protocol::Anthropic ? protocol::Wire::Anthropic
+                                                         : protocol::Wire::OpenAi;
+}
+
+std::string errorBody(protocol::Wire wire, Errc code, std::string_view message) {
+  return wire == protocol::Wire::Anthropic ? protocol::encodeAnthropicError(code, message)
+                                           : protocol::encodeOpenAiError(code, message);
+}
+
+/// The error kind a backend's own 4xx status stands for, to re-word its error in the client's
+/// protocol.
+Errc errcOfStatus(unsigned status) {
+  switch (status) {
+  case 404:
+    return Errc::NotFound;
+  case 413:
+    return Errc::PayloadTooLarge;
+  default:
+    return Errc::BadRequest;
+  }
+}
 
 /// What the client is told about where its request went (PRODUCT.md §3 response headers).
 struct RouteHeaders {
@@ -70,9 +126,10 @@ struct RouteHeaders {
 };
 
 Response errorResponse(Errc code, std::string_view message, const RouteHeaders& route,
-                       unsigned version, bool keep_alive) {
-  Response response = http::jsonResponse(
-      httpStatus(code), protocol::encodeOpenAiError(code, message), version, keep_alive);
+                       unsigned version, bool keep_alive,
+                       protocol::Wire wire = protocol::Wire::OpenAi) {
+  Response response =
+      http::jsonResponse(httpStatus(code), errorBody(wire, code, message), version, keep_alive);
   route.applyTo(response);
   return response;
 }
@@ -95,9 +152,19 @@ struct AttemptFailure {
   std::string backend;
   std::string what;
   bool timeout = false;
+  /// The request has something the target's protocol cannot express (translate.h).
+  bool untranslatable = false;
 };
 
 Error allTargetsFailed(const std::vector<AttemptFailure>& failures) {
+  // When no target could even be asked, the request itself is the problem: say which parameter.
+  const bool none_asked = !failures.empty() && std::all_of(failures.begin(), failures.end(),
+                                                           [](const AttemptFailure& failure) {
+                                                             return failure.untranslatable;
+                                                           });
+  if (none_asked) {
+    return makeError(Errc::BadRequest, failures.front().what);
+  }
   std::vector<std::string> parts;
   bool all_timeouts = !failures.empty();
   for (const auto& failure : failures) {
@@ -163,18 +230,13 @@ public:
       co_await adminFlows(*snapshot, request, writer, route);
       co_return;
     }
-    if (path == "/v1/chat/completions") {
+    if (const FrontDoor* door = frontDoorFor(path)) {
       if (request.method() != bhttp::verb::post) {
-        co_return co_await fail(Errc::MethodNotAllowed, "use POST");
+        co_await writer.write(errorResponse(Errc::MethodNotAllowed, "use POST", route, version,
+                                            keep_alive, door->wire));
+        co_return;
       }
-      co_await chatCompletions(worker, *snapshot, request, writer, route, false);
-      co_return;
-    }
-    if (path == "/v1/cordon/explain") {
-      if (request.method() != bhttp::verb::post) {
-        co_return co_await fail(Errc::MethodNotAllowed, "use POST");
-      }
-      co_await chatCompletions(worker, *snapshot, request, writer, route, true);
+      co_await serve(worker, *snapshot, request, writer, route, *door);
       co_return;
     }
     co_await fail(Errc::NotFound, "no such endpoint");
@@ -286,15 +348,16 @@ private:
     return response;
   }
 
-  /// POST /v1/chat/completions, or with `explain_only` POST /v1/cordon/explain: the same steps up
-  /// to the decision, which explain returns as JSON instead of calling any backend.
-  asio::awaitable<void> chatCompletions(unsigned worker, const Snapshot& snapshot, Request& request,
-                                        ResponseWriter& writer, RouteHeaders& route,
-                                        bool explain_only) {
+  /// A model request through any front door (POST /v1/chat/completions, /v1/messages,
+  /// /v1/embeddings), or POST /v1/cordon/explain: the same steps up to the decision, which
+  /// explain returns as JSON instead of calling any backend.
+  asio::awaitable<void> serve(unsigned worker, const Snapshot& snapshot, Request& request,
+                              ResponseWriter& writer, RouteHeaders& route, const FrontDoor& door) {
     const config::Config& config = *snapshot.config;
     const bool keep_alive = request.keep_alive();
     const unsigned version = request.version();
-    audit::Record trail = startTrail(route, explain_only);
+    const bool explain_only = door.explain_only;
+    audit::Record trail = startTrail(route, door.endpoint);
     // Every way out of here goes through answer(): the record is written first (and, in sync
     // mode, is durable) before the client sees anything.
     auto answer = [&](Response response) -> asio::awaitable<void> {
@@ -309,7 +372,8 @@ private:
       if (error.code == Errc::PolicyViolation) {
         trail.reason = error.detail;
       }
-      co_await answer(errorResponse(error.code, error.detail, route, version, keep_alive));
+      co_await answer(
+          errorResponse(error.code, error.detail, route, version, keep_alive, door.wire));
     };
     if (gateway_.audit_ &&
         (gateway_.audit_sync_ ? !gateway_.audit_->healthy() : !gateway_.audit_->accepting())) {
@@ -336,11 +400,16 @@ private:
       }
     }
 
-    auto decoded = protocol::decodeOpenAiChatRequest(request.body());
+    auto decoded = decode(door, request.body());
     if (!decoded) {
       co_return co_await fail(decoded.error());
     }
     protocol::ChatRequest& chat = *decoded;
+    // An Anthropic client's stream ends with the token counts: ask an OpenAI backend for them.
+    const bool client_wants_usage = chat.stream_include_usage;
+    if (door.wire == protocol::Wire::Anthropic) {
+      chat.stream_include_usage = true;
+    }
     trail.model = chat.model;
     const config::Model* model = config.findModel(chat.model);
     if (model == nullptr) {
@@ -387,6 +456,11 @@ private:
       const config::Backend& backend = config.backends[target.backend];
       const config::Boundary& boundary = config.boundaryOf(backend);
       const bool pseudonymized = verdict.delivery == policy::Delivery::Pseudonymized;
+      const protocol::Wire wire = wireOf(backend);
+      if (auto crossing = protocol::checkTranslatable(chat, wire); !crossing) {
+        failures.push_back({backend.name, crossing.error().detail, false, true});
+        continue;
+      }
       if (pseudonymized && !masked) {
         masked = pseudonymizeRequest(chat, pseudonymizable);
       }
@@ -409,16 +483,8 @@ private:
             .count();
       };
 
-      upstream::RequestSpec spec;
-      spec.path = "/chat/completions";
-      spec.body =
-          protocol::encodeOpenAiChatRequest(pseudonymized ? masked->chat : chat, target.model);
-      spec.expect_stream = chat.stream;
-      if (backend.api_key) {
-        spec.headers.emplace_back("authorization", "Bearer " + *backend.api_key);
-      }
-
-      auto sent = co_await client.send(backend, std::move(spec));
+      auto sent = co_await client.send(
+          backend, upstreamRequest(pseudonymized ? masked->chat : chat, backend, target.model));
       if (!sent) {
         attempt.latency_ms = elapsed_ms();
         attempt.error = attemptMessage(sent.error());
@@ -454,6 +520,13 @@ private:
         if (!body) {
           co_return co_await fail(body.error());
         }
+        if (wire != door.wire) {
+          // The client gets the backend's complaint in its own protocol's error form.
+          *body =
+              errorBody(door.wire, errcOfStatus(status),
+                        protocol::upstreamErrorMessage(*body).value_or(fmt::format(
+                            "backend {} refused the request (status {})", backend.name, status)));
+        }
         Response response = http::jsonResponse(status, std::move(*body), version, keep_alive);
         route.applyTo(response);
         trail.outcome = "rejected";
@@ -472,12 +545,13 @@ private:
           }
           co_return co_await commit(std::move(trail));
         };
-        if (co_await relayStream(reply, writer, route, placeholders, commit_stream) ||
+        StreamTranscoder transcoder(wire, door.wire, placeholders, client_wants_usage);
+        if (co_await relayStream(reply, writer, route, transcoder, commit_stream) ||
             writer.started()) {
           co_return;
         }
-      } else if (auto whole =
-                     co_await relayWhole(reply, route, version, keep_alive, placeholders)) {
+      } else if (auto whole = co_await relayWhole(reply, route, version, keep_alive, placeholders,
+                                                  chat.operation, wire, door.wire)) {
         trail.outcome = "answered";
         trail.tokens_in = whole->usage.input_tokens;
         trail.tokens_out = whole->usage.output_tokens;
@@ -519,14 +593,51 @@ private:
                          gateway_.detection_[worker].findings, facts, located, pseudonymizable);
   }
 
+  static Result<protocol::ChatRequest> decode(const FrontDoor& door, std::string_view body) {
+    if (door.operation == protocol::Operation::Embeddings) {
+      return protocol::decodeOpenAiEmbeddingsRequest(body);
+    }
+    return door.wire == protocol::Wire::Anthropic ? protocol::decodeAnthropicMessagesRequest(body)
+                                                  : protocol::decodeOpenAiChatRequest(body);
+  }
+
+  /// The request for one target, in its backend's protocol (checkTranslatable() has passed).
+  static upstream::RequestSpec upstreamRequest(const protocol::ChatRequest& chat,
+                                               const config::Backend& backend,
+                                               std::string_view upstream_model) {
+    upstream::RequestSpec spec;
+    spec.expect_stream = chat.stream;
+    if (wireOf(backend) == protocol::Wire::Anthropic) {
+      spec.path = "/v1/messages"; // an anthropic url is the host (PRODUCT.md §2)
+      spec.body = protocol::encodeAnthropicMessagesRequest(chat, upstream_model,
+                                                           kDefaultAnthropicMaxTokens);
+      spec.headers.emplace_back("anthropic-version", protocol::kAnthropicVersion);
+      if (backend.api_key) {
+        spec.headers.emplace_back("x-api-key", *backend.api_key);
+      }
+      return spec;
+    }
+    if (chat.operation == protocol::Operation::Embeddings) {
+      spec.path = "/embeddings";
+      spec.body = protocol::encodeOpenAiEmbeddingsRequest(chat, upstream_model);
+    } else {
+      spec.path = "/chat/completions";
+      spec.body = protocol::encodeOpenAiChatRequest(chat, upstream_model);
+    }
+    if (backend.api_key) {
+      spec.headers.emplace_back("authorization", "Bearer " + *backend.api_key);
+    }
+    return spec;
+  }
+
   /// The audit record of a request that just arrived.
-  static audit::Record startTrail(const RouteHeaders& route, bool explain_only) {
+  static audit::Record startTrail(const RouteHeaders& route, std::string_view endpoint) {
     audit::Record trail;
     trail.request_id = route.request_id;
     trail.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
-    trail.endpoint = explain_only ? "/v1/cordon/explain" : "/v1/chat/completions";
+    trail.endpoint = endpoint;
     return trail;
   }
 
@@ -607,59 +718,73 @@ private:
     protocol::Usage usage;
   };
 
-  /// Non-streamed answer: read whole, check it is a chat completion, and make the response for
-  /// the client (with the original values put back when the target saw `placeholders`). Nothing
-  /// when the answer is unusable.
+  /// Non-streamed answer: read whole, check it is an answer of the backend's protocol, and make
+  /// the response for the client in its own protocol (with the original values put back when the
+  /// target saw `placeholders`). Nothing when the answer is unusable.
   static asio::awaitable<std::optional<WholeAnswer>>
   relayWhole(upstream::Response& reply, const RouteHeaders& route, unsigned version,
-             bool keep_alive, const pseudonymize::PlaceholderMap* placeholders) {
+             bool keep_alive, const pseudonymize::PlaceholderMap* placeholders,
+             protocol::Operation operation, protocol::Wire backend, protocol::Wire front) {
     auto body = co_await reply.readAll(kMaxUpstreamBodyBytes);
     if (!body) {
       co_return std::nullopt;
     }
-    auto decoded = protocol::decodeOpenAiChatResponse(*body);
-    if (!decoded) {
-      co_return std::nullopt;
+    protocol::Usage usage;
+    if (operation == protocol::Operation::Embeddings) {
+      // Vectors hold no placeholders: the answer is relayed as it came.
+      auto checked = protocol::checkOpenAiEmbeddingsResponse(*body);
+      if (!checked) {
+        co_return std::nullopt;
+      }
+      usage = *checked;
+    } else {
+      auto decoded = backend == protocol::Wire::Anthropic
+                         ? protocol::decodeAnthropicMessagesResponse(*body)
+                         : protocol::decodeOpenAiChatResponse(*body);
+      if (!decoded) {
+        co_return std::nullopt;
+      }
+      usage = decoded->usage.value_or(protocol::Usage{});
+      if (placeholders != nullptr) {
+        restoreAnswer(*decoded, *placeholders);
+      }
+      if (placeholders != nullptr || backend != front) {
+        *body = front == protocol::Wire::Anthropic
+                    ? protocol::encodeAnthropicMessagesResponse(*decoded)
+                    : protocol::encodeOpenAiChatResponse(*decoded);
+      }
     }
-    if (placeholders != nullptr) {
-      restoreAnswer(*decoded, *placeholders);
-      *body = protocol::encodeOpenAiChatResponse(*decoded);
-    }
-    WholeAnswer whole{http::jsonResponse(200, std::move(*body), version, keep_alive),
-                      decoded->usage.value_or(protocol::Usage{})};
+    WholeAnswer whole{http::jsonResponse(200, std::move(*body), version, keep_alive), usage};
     route.applyTo(whole.response);
     co_return whole;
   }
 
   /// Streamed answer: nothing is sent until the first complete event has arrived, so a backend
   /// that fails before producing anything can still be replaced by the next eligible one. After
-  /// that, events are forwarded as they arrive; a failure mid-stream ends the stream with an error
-  /// event (the client must not mistake a cut-off answer for a complete one). `commit(outcome,
-  /// usage)` writes the audit record once the stream's end is known; the final "[DONE]" waits for
-  /// it and becomes an error event when it fails (sync mode).
+  /// that, events are forwarded as they arrive (translated and restored by `transcoder`); a
+  /// failure mid-stream ends the stream with an error event in the client's protocol (the client
+  /// must not mistake a cut-off answer for a complete one). `commit(outcome, usage)` writes the
+  /// audit record once the stream's end is known; the client's end of stream ("[DONE]",
+  /// message_stop) waits for it and becomes an error event when it fails (sync mode).
   template <typename Commit>
-  static asio::awaitable<bool>
-  relayStream(upstream::Response& reply, ResponseWriter& writer, const RouteHeaders& route,
-              const pseudonymize::PlaceholderMap* placeholders, const Commit& commit) {
+  static asio::awaitable<bool> relayStream(upstream::Response& reply, ResponseWriter& writer,
+                                           const RouteHeaders& route, StreamTranscoder& transcoder,
+                                           const Commit& commit) {
     protocol::SseParser parser;
-    std::vector<protocol::SseEvent> events;
-    std::optional<ChunkRestorer> restorer;
-    if (placeholders != nullptr) {
-      restorer.emplace(*placeholders);
-    }
-    std::optional<protocol::Usage> usage;
+    std::vector<protocol::SseEvent> events; // from the backend
+    std::vector<protocol::SseEvent> out;    // to the client
     bool committed = false;
     const auto commit_once = [&](std::string_view outcome) -> asio::awaitable<bool> {
       if (committed) {
         co_return true;
       }
       committed = true;
-      co_return co_await commit(outcome, usage);
+      co_return co_await commit(outcome, transcoder.usage());
     };
-    std::string out;
-    bool done = false;
-    // Events read but not yet restored. Restoring costs a decode and an encode per event, and
-    // one upstream read may hold a whole answer: restored events go out a few at a time, the
+    std::string bytes;
+    bool ended_for_client = false;
+    // Events read but not yet converted. Converting costs a decode and an encode per event, and
+    // one upstream read may hold a whole answer: converted events go out a few at a time, the
     // first ones (the role chunk and the first content) at once, so the time to first token
     // does not grow with the answer's length.
     std::deque<protocol::SseEvent> later;
@@ -679,22 +804,32 @@ private:
         parsed = piece ? parser.feed(*piece, events) : Result<void>(piece.error());
         ended = piece && piece->empty();
         const std::size_t keep = writer.started() ? kRestoredEventsPerWrite : 2;
-        if (parsed && restorer && events.size() > keep) {
+        if (parsed && transcoder.transcodes() && events.size() > keep) {
           later.insert(later.end(),
                        std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(keep)),
                        std::make_move_iterator(events.end()));
           events.resize(keep);
         }
       }
-      if (parsed && restorer) {
-        parsed = restoreEvents(*restorer, events, route);
+      if (ended_for_client) {
+        // The client has its whole answer; what follows is read only to finish the exchange.
+        events.clear();
+        later.clear();
+        if (!parsed || ended) {
+          co_await writer.finish();
+          co_return true;
+        }
+        continue;
       }
-      noteUsage(events, usage);
+      if (parsed) {
+        parsed = transcoder.convert(events, out);
+      }
+      events.clear();
       if (!writer.started()) {
-        if (!parsed || (ended && events.empty())) {
+        if (!parsed || (ended && !transcoder.complete())) {
           co_return false;
         }
-        if (events.empty()) {
+        if (out.empty() && !transcoder.complete()) {
           continue;
         }
         http::ResponseHeader head;
@@ -707,113 +842,46 @@ private:
           co_return true;
         }
       }
-      out.clear();
-      for (const auto& event : events) {
-        if (event.data == "[DONE]" && !done) {
-          done = true;
-          if (!co_await commit_once("answered")) {
-            appendErrorEvent(out, makeError(Errc::Unavailable,
-                                            "the audit log cannot be written; the answer is "
-                                            "incomplete (audit.durability: sync)"));
-            continue;
-          }
-        }
-        out += protocol::encodeSseEvent(event);
-      }
-      events.clear();
-      if (!parsed || (ended && !done)) {
+      const bool broken = !parsed || (ended && !transcoder.complete());
+      if (broken) {
         const Error error =
             parsed ? makeError(Errc::UpstreamFailed,
                                fmt::format("backend {} ended the stream early", route.backend))
                    : parsed.error();
-        // What the restorer still holds is the answer's text too: the client gets it before the
-        // error, never a placeholder cut in half.
-        if (restorer) {
-          if (auto held = restorer->flush()) {
-            out += protocol::encodeSseEvent(
-                protocol::SseEvent{{}, protocol::encodeOpenAiChatChunk(*held)});
-          }
-        }
-        appendErrorEvent(out, error);
+        transcoder.fail(error, out);
         co_await commit_once("aborted");
-        if (co_await writer.writeChunk(out)) {
-          co_await writer.finish();
+      } else if (transcoder.complete() && later.empty()) {
+        if (co_await commit_once("answered")) {
+          transcoder.finish(out);
+        } else {
+          transcoder.fail(makeError(Errc::Unavailable, "the audit log cannot be written; the "
+                                                       "answer is incomplete (audit.durability: "
+                                                       "sync)"),
+                          out);
         }
-        co_return true;
+        ended_for_client = true;
       }
-      if (!co_await writer.writeChunk(out)) {
+      bytes.clear();
+      for (const auto& event : out) {
+        bytes += protocol::encodeSseEvent(event);
+      }
+      out.clear();
+      if (!co_await writer.writeChunk(bytes)) {
         co_await commit_once("aborted"); // the client went away
         co_return true;
       }
-      if (ended) {
-        co_await commit_once("answered");
+      if (broken || (ended_for_client && ended)) {
         co_await writer.finish();
         co_return true;
       }
     }
   }
 
-  static void appendErrorEvent(std::string& out, const Error& error) {
-    out += "data: ";
-    out += protocol::encodeOpenAiError(error.code, error.detail);
-    out += "\n\n";
-  }
-
-  /// Keeps the token counts of a usage chunk (sent last when the client asked for
-  /// stream_options.include_usage) for the audit record.
-  static void noteUsage(const std::vector<protocol::SseEvent>& events,
-                        std::optional<protocol::Usage>& usage) {
-    for (const auto& event : events) {
-      if (event.data.find("\"usage\"") == std::string::npos) {
-        continue;
-      }
-      if (auto chunk = protocol::decodeOpenAiChatChunk(event.data); chunk && chunk->usage) {
-        usage = chunk->usage;
-      }
-    }
-  }
-
-  /// Puts the original values back into the chunks of `events`; before "[DONE]", releases what
-  /// is still held. A chunk that cannot be decoded cannot be restored: the stream ends there.
-  static Result<void> restoreEvents(ChunkRestorer& restorer,
-                                    std::vector<protocol::SseEvent>& events,
-                                    const RouteHeaders& route) {
-    for (std::size_t i = 0; i < events.size(); ++i) {
-      protocol::SseEvent& event = events[i];
-      if (event.data == "[DONE]") {
-        if (auto held = restorer.flush()) {
-          events.insert(events.begin() + static_cast<std::ptrdiff_t>(i),
-                        protocol::SseEvent{{}, protocol::encodeOpenAiChatChunk(*held)});
-          ++i;
-        }
-        continue;
-      }
-      auto chunk = protocol::decodeOpenAiChatChunk(event.data);
-      if (!chunk) {
-        events.resize(i);
-        return makeError(Errc::UpstreamFailed,
-                         fmt::format("backend {} sent a malformed stream event", route.backend));
-      }
-      restorer.restore(*chunk);
-      event.data = protocol::encodeOpenAiChatChunk(*chunk);
-    }
-    return {};
-  }
-
   Gateway& gateway_;
 };
 
 std::vector<std::string> servingProblems(const config::Config& config) {
-  std::vector<std::string> problems = config.missing_secrets;
-  for (const auto& backend : config.backends) {
-    if (backend.protocol != config::Protocol::OpenAi) {
-      problems.push_back(
-          fmt::format("backend {}: protocol anthropic is not supported by this build yet (use an "
-                      "OpenAI-compatible endpoint)",
-                      backend.name));
-    }
-  }
-  return problems;
+  return config.missing_secrets;
 }
 
 namespace {

@@ -41,7 +41,7 @@ struct Snapshot {
 };
 
 /// Why this build cannot serve `config` as written, one line per problem (an upstream secret that
-/// is not set, a backend protocol this build does not speak yet); empty when it can. cordon
+/// is not set); empty when it can. cordon
 /// refuses to start, and to reload, rather than serve a config it would only half honour.
 std::vector<std::string> servingProblems(const config::Config& config);
 

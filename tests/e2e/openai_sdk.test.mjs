@@ -10,103 +10,14 @@
 //   model cloud-only: [cloud-gpt:gpt-4o]
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import readline from "node:readline";
 
 import OpenAI from "openai";
 
-const CORDON_BIN = process.env.CORDON_BIN;
-// Start-up compiles the detector database: seconds under the sanitizers (make asan-test).
-const START_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 5_000;
-const TEST_TIMEOUT_MS = 15_000;
-
-const REQUEST_ID = /^[0-9a-f]{32}$/;
-
-// ---------------------------------------------------------------------------------------------
-// Process harness
-// ---------------------------------------------------------------------------------------------
-
-/** A child process that has printed `listening on 127.0.0.1:PORT`. */
-class Child {
-  constructor(label, proc) {
-    this.label = label;
-    this.proc = proc;
-    this.stderr = "";
-    this.exit = new Promise((resolve) => {
-      proc.once("exit", (code, signal) => resolve({ code, signal }));
-    });
-    proc.stderr.setEncoding("utf8");
-    proc.stderr.on("data", (text) => {
-      // Keep the tail only: enough to explain a failure.
-      this.stderr = (this.stderr + text).slice(-8192);
-    });
-  }
-
-  /** SIGTERM, then wait for the exit; SIGKILL if it does not come. Returns {code, signal}. */
-  async stop() {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) {
-      return this.exit;
-    }
-    this.proc.kill("SIGTERM");
-    let timer;
-    const timeout = new Promise((resolve) => {
-      timer = setTimeout(() => resolve(null), STOP_TIMEOUT_MS);
-    });
-    const result = await Promise.race([this.exit, timeout]);
-    clearTimeout(timer);
-    if (result === null) {
-      this.proc.kill("SIGKILL");
-      await this.exit;
-      throw new Error(`${this.label} did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM`);
-    }
-    return result;
-  }
-}
-
-/** Spawns `cordon ARGS...` and resolves once it prints its `listening on` line. */
-async function startCordon(label, args) {
-  if (!CORDON_BIN) {
-    throw new Error("set CORDON_BIN to the cordon binary (tests/e2e/run.sh does)");
-  }
-  const proc = spawn(CORDON_BIN, args, { stdio: ["ignore", "pipe", "pipe"] });
-  const child = new Child(label, proc);
-  const lines = readline.createInterface({ input: proc.stdout });
-  let timer;
-  try {
-    child.port = await new Promise((resolve, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`${label}: no "listening on" line within ${START_TIMEOUT_MS} ms`)),
-        START_TIMEOUT_MS,
-      );
-      proc.once("error", reject);
-      child.exit.then(({ code, signal }) =>
-        reject(new Error(`${label} exited (code ${code}, signal ${signal}) before listening`)),
-      );
-      lines.on("line", (line) => {
-        const match = /^listening on 127\.0\.0\.1:(\d+)\s*$/.exec(line);
-        if (match) {
-          resolve(Number(match[1]));
-        }
-      });
-    });
-  } catch (error) {
-    proc.kill("SIGKILL");
-    error.message += `\n${label} stderr:\n${child.stderr}`;
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-  // Keep draining stdout so the child never blocks on a full pipe.
-  proc.stdout.resume();
-  return child;
-}
-
-const sha256Hex = (text) => createHash("sha256").update(text).digest("hex");
+import { REQUEST_ID, TEST_TIMEOUT_MS, sha256Hex, startCordon } from "./harness.mjs";
 
 function gatewayConfig({ onpremPort, cloudPort, keyHash, auditPath }) {
   return `# written by tests/e2e/openai_sdk.test.mjs

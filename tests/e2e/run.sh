@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end tests with the official openai npm client.
+# End-to-end tests with the official openai and @anthropic-ai/sdk npm clients.
 #   bash tests/e2e/run.sh /path/to/cordon
 # Installs the pinned dependencies (npm ci, from package-lock.json) when node_modules is missing
 # or older than the lock file, then runs every *.test.mjs with node's built-in test runner.

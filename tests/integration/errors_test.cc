@@ -265,10 +265,10 @@ TEST_F(ConfigErrorsTest, MissingUpstreamSecretIsRefused) {
                 "CORDON_TEST_UNSET_SECRET");
 }
 
-TEST_F(ConfigErrorsTest, BackendProtocolThisBuildCannotSpeakIsRefused) {
+TEST_F(ConfigErrorsTest, BackendProtocolCordonCannotSpeakIsRefused) {
   std::string yaml = good();
-  yaml.replace(yaml.find("protocol: openai"), 16, "protocol: anthropic");
-  expectRefused(yaml, "protocol anthropic is not supported");
+  yaml.replace(yaml.find("protocol: openai"), 16, "protocol: grpc");
+  expectRefused(yaml, "protocol must be one of: openai, anthropic");
 }
 
 TEST_F(ConfigErrorsTest, MissingFileIsRefused) {
