@@ -1,5 +1,6 @@
 #include "cordon/protocol/openai.h"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -349,11 +350,42 @@ Result<void> decodeToolCalls(const Context& ctx, const Path& path, const json::v
   return {};
 }
 
+/// Message members cordon reads, and those a client may echo back from an earlier answer that
+/// carry nothing when null or empty (`annotations` is output metadata). Any other member of a
+/// request's message would be lost on the way to the backend, so it is refused by name instead
+/// (the legacy `function_call`, an `audio` reference, fields of newer API versions).
+constexpr std::array<std::string_view, 7> kMessageMembers = {
+    "role", "content", "name", "tool_calls", "tool_call_id", "refusal", "annotations"};
+
+Result<void> refuseUnknownMembers(const Context& ctx, const Path& path,
+                                  const json::object& object) {
+  for (const auto& [key, value] : object) {
+    const bool known = std::find(kMessageMembers.begin(), kMessageMembers.end(),
+                                 std::string_view(key)) != kMessageMembers.end();
+    if (!known && !value.is_null()) {
+      // Only the key is named: member names are the API's vocabulary, not the client's data,
+      // but an arbitrary key could be anything, so it is named only when it is a plain word.
+      const bool plain =
+          !key.empty() && key.size() <= 40 && std::all_of(key.begin(), key.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+          });
+      return fieldError(ctx, Path{&path, plain ? std::string_view(key) : "<member>"},
+                        " is not supported by cordon (it would be lost on the way to the backend)");
+    }
+  }
+  return {};
+}
+
 Result<void> decodeMessage(const Context& ctx, const Path& path, const json::value& value,
                            Message& message) {
   const auto* object = value.if_object();
   if (object == nullptr) {
     return fieldError(ctx, path, " must be an object");
+  }
+  if (!ctx.lenient) {
+    if (auto known = refuseUnknownMembers(ctx, path, *object); !known) {
+      return known;
+    }
   }
   const Path role_path{&path, "role"};
   if (const json::value* role = member(*object, "role")) {

@@ -234,6 +234,58 @@ TEST_F(TranslationTest, AnthropicClientErrorsAreInAnthropicsForm) {
   EXPECT_EQ(expectAnthropicError(no_key, 401), "authentication_error");
 }
 
+// --- Tool calls, pseudonymized, across protocols ------------------------------------------------
+
+TEST_F(TranslationTest, PseudonymizedToolCallArgumentsAreRestoredForEitherClient) {
+  startAll({"--chunk-bytes", "3"});
+  const std::string text = "CALL_TOOL: write to jane.roe@example.com";
+  const std::string echoed = R"({"echo":")" + text + R"("})";
+
+  // OpenAI client, Anthropic backend.
+  const std::string openai_tools =
+      R"("tools":[{"type":"function","function":{"name":"lookup","parameters":{"type":"object"}}}])";
+  const HttpResponse whole = chat(port, kAcmeKey, chatBody("masked", text, false, openai_tools));
+  ASSERT_EQ(whole.status, 200) << whole.body;
+  EXPECT_EQ(str(whole.json(), "/choices/0/finish_reason"), "tool_calls");
+  EXPECT_EQ(
+      boost::json::parse(str(whole.json(), "/choices/0/message/tool_calls/0/function/arguments")),
+      boost::json::parse(echoed));
+  const HttpResponse streamed = chat(port, kAcmeKey, chatBody("masked", text, true, openai_tools));
+  ASSERT_EQ(streamed.status, 200) << streamed.body;
+  std::string arguments;
+  for (const std::string& data : sseData(streamed.body)) {
+    boost::system::error_code ec;
+    const auto chunk = boost::json::parse(data, ec);
+    if (!ec) {
+      arguments += str(chunk, "/choices/0/delta/tool_calls/0/function/arguments");
+    }
+  }
+  EXPECT_EQ(boost::json::parse(arguments), boost::json::parse(echoed)) << streamed.body;
+
+  // Anthropic client, Anthropic backend.
+  const std::string anthropic_tools =
+      R"(,"tools":[{"name":"lookup","input_schema":{"type":"object"}}])";
+  const HttpResponse used = messages(messagesBody("masked", text, false, anthropic_tools));
+  ASSERT_EQ(used.status, 200) << used.body;
+  EXPECT_EQ(str(used.json(), "/stop_reason"), "tool_use");
+  const auto used_answer = used.json();
+  const auto* input = at(used_answer, "/content/0/input");
+  ASSERT_NE(input, nullptr) << used.body;
+  EXPECT_EQ(*input, boost::json::parse(echoed));
+  const HttpResponse used_stream = messages(messagesBody("masked", text, true, anthropic_tools));
+  ASSERT_EQ(used_stream.status, 200) << used_stream.body;
+  std::string partial;
+  for (const std::string& data : sseData(used_stream.body)) {
+    boost::system::error_code ec;
+    const auto event = boost::json::parse(data, ec);
+    if (!ec) {
+      partial += str(event, "/delta/partial_json");
+    }
+  }
+  EXPECT_EQ(boost::json::parse(partial), boost::json::parse(echoed)) << used_stream.body;
+  EXPECT_EQ(claudeSaw().find("jane.roe@example.com"), std::string::npos);
+}
+
 // --- Embeddings ---------------------------------------------------------------------------------
 
 TEST_F(TranslationTest, EmbeddingsGoThroughTheSamePolicy) {

@@ -452,6 +452,15 @@ std::vector<BadRequestCase> badRequestCases() {
            user,
            R"(,"tools":[{"type":"function","function":{"name":"f","parameters":"sk-SECRET-4242"}}])"),
        "tools[0].function.parameters must be an object"},
+      {"LegacyFunctionCallInHistory",
+       R"({"model":"m","messages":[{"role":"assistant","content":null,)"
+       R"("function_call":{"name":"f","arguments":"sk-SECRET-4242"}}]})",
+       "messages[0].function_call is not supported by cordon (it would be lost on the way to "
+       "the backend)"},
+      {"UnknownMessageMemberWithOddName",
+       R"({"model":"m","messages":[{"role":"user","content":"x","sk-SECRET-4242":1}]})",
+       "messages[0].<member> is not supported by cordon (it would be lost on the way to the "
+       "backend)"},
       {"ToolChoiceUnknownWord", withMessages(user, R"(,"tool_choice":"sk-SECRET-4242")"),
        "tool_choice must be \"none\", \"auto\", \"required\" or an object"},
       {"ToolChoiceNumber", withMessages(user, R"(,"tool_choice":5)"),
