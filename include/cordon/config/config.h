@@ -69,16 +69,86 @@ struct Target {
 
 enum class PseudonymizeMode : std::uint8_t { Auto, Never };
 
+/// What a guardrail does when it fires (docs/guardrails.md).
+enum class GuardAction : std::uint8_t {
+  Deny,   ///< Refuse the request (403, naming the guardrail) or, on output, withhold the answer.
+  Redact, ///< Replace what matched ("[REDACTED]", "[REDACTED:TYPE]", hidden characters removed).
+  Flag,   ///< Let it through; count it and record it in the audit.
+};
+
+enum class GuardKind : std::uint8_t {
+  MaxPromptBytes,  ///< Input: total bytes of the request's texts above `limit` (deny, flag).
+  MaxMessages,     ///< Input: more than `limit` messages (deny, flag).
+  DenyWords,       ///< Input: any of `words`, case-insensitive whole words (deny, redact, flag).
+  DenyRegex,       ///< Input: `regex` (Hyperscan syntax) matches (deny, redact, flag).
+  PromptInjection, ///< Input: injection score ≥ `threshold` (deny, redact = strip hidden text,
+                   ///< flag).
+  OutputEntities,  ///< Output: the answer has a detected entity of `entities` (every type when
+                   ///< empty) whose value the request did not contain (deny, redact, flag).
+  JsonOutput,      ///< Output: a request for response_format json_object got invalid JSON (deny,
+                   ///< flag).
+};
+
+struct Guardrail {
+  std::string name;
+  GuardKind kind = GuardKind::MaxPromptBytes;
+  GuardAction action = GuardAction::Deny;
+  std::uint64_t limit = 0;
+  std::vector<std::string> words;
+  std::string regex;
+  double threshold = 0.5;
+  std::vector<std::string> entities;
+};
+
+/// One message of a prompt template's scaffolding.
+struct PromptMessage {
+  std::string role; ///< "user" | "assistant"
+  std::string content;
+};
+
+/// A template's wording: a system prompt and messages put before the client's, with {{name}}
+/// variables.
+struct PromptWording {
+  std::string system;
+  std::vector<PromptMessage> messages;
+};
+
+/// `prompts.NAME.VERSION`: a named, versioned template (docs/prompts.md).
+struct PromptTemplate {
+  std::string name;
+  std::string version;
+  PromptWording wording;
+  /// Other wording for some targets (key: a backend name, or "backend:model"); the most specific
+  /// match wins, then `wording`.
+  std::map<std::string, PromptWording, std::less<>> per_target;
+  std::map<std::string, std::string, std::less<>> defaults; ///< Variable defaults.
+
+  std::string id() const { return name + "@" + version; }
+};
+
+/// Who may do what (tenants and keys alike; a key is held to its tenant's rules and its own).
+struct Access {
+  /// Model names this caller may use; nullopt = every model.
+  std::optional<std::vector<std::string>> models;
+  /// The highest level the caller may declare with x-cordon-level; nullopt = any.
+  std::optional<LevelIndex> max_declared;
+  bool explain = true; ///< May call /v1/cordon/explain.
+};
+
 struct Model {
   std::string name;            ///< What clients put in "model".
   std::vector<Target> targets; ///< Preference order, most preferred first.
   PseudonymizeMode pseudonymize = PseudonymizeMode::Never;
+  /// A pinned template, "name@version" (an index into Config::prompts).
+  std::optional<std::size_t> prompt;
+  std::vector<std::size_t> guardrails; ///< Indexes into Config::guardrails.
 };
 
 struct ApiKey {
   std::string name;
   Sha256Digest digest{};
   std::optional<LevelIndex> floor; ///< The key's own minimum level.
+  Access access;
 };
 
 struct Tenant {
@@ -86,6 +156,8 @@ struct Tenant {
   std::vector<std::string> residency; ///< Allowed regions; empty = any region.
   std::optional<LevelIndex> floor;
   std::vector<ApiKey> keys;
+  Access access;
+  std::vector<std::size_t> guardrails; ///< Indexes into Config::guardrails.
 };
 
 enum class EntityAction : std::uint8_t { Allow, Deny };
@@ -170,6 +242,8 @@ struct Config {
   /// towards the more sensitive level (fail closed).
   std::map<std::string, ResolvedEntity, std::less<>> entity_policies;
   std::vector<AdminKey> admin_keys;
+  std::vector<Guardrail> guardrails;
+  std::vector<PromptTemplate> prompts;
   AuditSettings audit;
   /// "backend X: environment variable Y is not set", one per backend whose secret is missing.
   /// `serve` refuses to start while this is non-empty; `check` prints them as warnings.
@@ -178,6 +252,9 @@ struct Config {
   std::optional<LevelIndex> findLevel(std::string_view name) const noexcept;
   const Model* findModel(std::string_view name) const noexcept;
   const Tenant* findTenant(std::string_view name) const noexcept;
+  /// A template by "name@version", or by "name" alone (its highest version, compared as numbers
+  /// when both are numbers); nullptr when there is none.
+  const PromptTemplate* findPrompt(std::string_view id) const noexcept;
   /// The policy of a detected entity type; nullptr for a type the config does not know (callers
   /// fail closed: such a finding counts as the highest level).
   const ResolvedEntity* entityPolicy(std::string_view type) const noexcept;
