@@ -62,10 +62,14 @@ std::string encodeAnthropicMessagesResponse(const ChatResponse& response);
 /// message_start -> a chunk with role Assistant (id, model); text_delta -> content;
 /// content_block_start of a tool_use -> a ToolCallDelta with id and name (index = the tool's
 /// ordinal among the message's tool_use blocks); input_json_delta -> arguments;
-/// message_delta -> finish_reason and usage; message_stop -> finished(). `ping` is ignored.
+/// message_delta -> a chunk with finish_reason (native_finish_reason, stop_sequence) and then a
+/// chunk with no choices and the usage (input from message_start, unless message_delta brings
+/// a cumulative count; cache reads and writes included), as OpenAI streams usage;
+/// message_stop -> finished(). `ping` and event types newer than cordon are ignored.
 /// An `error` event, an event out of the spec's order (a delta before its block start, anything
-/// after message_stop, a second message_start) or malformed JSON -> Errc::UpstreamFailed with a
-/// detail that names the event type, never its data.
+/// but ping after message_stop, a second message_start), thinking blocks (cordon never asks for
+/// them) or malformed JSON -> Errc::UpstreamFailed with a detail that names the event type (and
+/// the error type of an `error` event, when it is one of Anthropic's), never its data.
 class AnthropicStreamDecoder {
 public:
   Result<void> feed(const SseEvent& event, std::vector<ChatChunk>& out);
