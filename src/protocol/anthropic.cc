@@ -1508,8 +1508,8 @@ Result<ChatResponse> decodeAnthropicMessagesResponse(std::string_view body) {
 }
 
 std::string encodeAnthropicMessagesResponse(const ChatResponse& response) {
-  static const Choice kEmpty;
-  const Choice& choice = response.choices.empty() ? kEmpty : response.choices.front();
+  static const Choice no_choice;
+  const Choice& choice = response.choices.empty() ? no_choice : response.choices.front();
   const Message& message = choice.message;
   std::string out;
   out.reserve(256 + response.id.size() + response.model.size());
