@@ -1508,8 +1508,8 @@ Result<ChatResponse> decodeAnthropicMessagesResponse(std::string_view body) {
 }
 
 std::string encodeAnthropicMessagesResponse(const ChatResponse& response) {
-  static const Choice kEmpty;
-  const Choice& choice = response.choices.empty() ? kEmpty : response.choices.front();
+  static const Choice no_choice;
+  const Choice& choice = response.choices.empty() ? no_choice : response.choices.front();
   const Message& message = choice.message;
   std::string out;
   out.reserve(256 + response.id.size() + response.model.size());
@@ -1711,6 +1711,11 @@ Result<void> AnthropicStreamDecoder::feed(const SseEvent& event, std::vector<Cha
     choice.native_finish_reason = stringMember(delta->get_object(), "stop_reason");
     choice.finish_reason = finishFromStop(choice.native_finish_reason);
     choice.stop_sequence = stringMember(delta->get_object(), "stop_sequence");
+    // Usage goes in a chunk of its own with no choices, as OpenAI sends it with include_usage:
+    // a front door whose client did not ask for usage drops exactly that chunk.
+    ChatChunk& usage_chunk = out.emplace_back();
+    usage_chunk.id = id_;
+    usage_chunk.model = model_;
     Usage usage{input_tokens_, 0};
     if (const json::value* counts = member(data, "usage");
         counts != nullptr && counts->is_object()) {
@@ -1719,7 +1724,7 @@ Result<void> AnthropicStreamDecoder::feed(const SseEvent& event, std::vector<Cha
         usage.input_tokens = inputTokens(counts->get_object()); // later counts are cumulative
       }
     }
-    out.back().usage = usage;
+    usage_chunk.usage = usage;
     return {};
   }
   if (type == "message_stop") {

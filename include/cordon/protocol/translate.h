@@ -23,10 +23,16 @@ Crossing crossingOf(Wire from, Wire to, std::string_view name);
 
 /// Ok when `request` can be sent to a backend speaking `to` without losing meaning; otherwise
 /// Errc::BadRequest naming the first parameter (or message) that cannot cross, e.g.
-/// "parameter 'top_k' has no equivalent in the OpenAI Chat Completions API". Checks the
-/// passthrough fields and the structural cases: tool_choice forms the other side lacks, images
-/// in tool results (OpenAI), system messages after the conversation started (Anthropic), `n` > 1
-/// (Anthropic), embeddings (OpenAI only).
+/// "parameter 'top_k' has no equivalent in the OpenAI Chat Completions API (the request's target
+/// speaks openai)". Checks the passthrough fields (a Refused one passes with a value that asks
+/// for nothing: null, `logprobs: false`, a zero penalty, an empty `logit_bias`; a name is quoted
+/// only when it is lower-case snake case, so a secret pasted as a key is never echoed) and the
+/// structural cases: tool_choice forms the other side lacks, images in tool results (OpenAI),
+/// and for Anthropic: system messages after the conversation started, images in system or
+/// assistant messages or with a scheme other than http(s) or a base64 data: URI, `strict`
+/// tools, a temperature above 1, `n` > 1; embeddings go to OpenAI only. Message indexes are
+/// those of the canonical request (for an Anthropic request, `system` is message 0 and each
+/// tool_result is a message of its own).
 Result<void> checkTranslatable(const ChatRequest& request, Wire to);
 
 } // namespace cordon::protocol

@@ -397,7 +397,7 @@ TEST(AnthropicStream, DecodesEvents) {
     ASSERT_TRUE(decoder.feed(sse, chunks));
   }
   EXPECT_TRUE(decoder.finished());
-  ASSERT_EQ(chunks.size(), 7U);
+  ASSERT_EQ(chunks.size(), 8U);
   EXPECT_EQ(chunks[0].id, "msg_1");
   EXPECT_EQ(chunks[0].choices[0].role, Role::Assistant);
   EXPECT_EQ(chunks[1].choices[0].content, "Hel");
@@ -408,9 +408,11 @@ TEST(AnthropicStream, DecodesEvents) {
   EXPECT_EQ(chunks[4].choices[0].tool_calls[0].arguments, R"({"a":)");
   EXPECT_EQ(chunks[6].choices[0].finish_reason, "tool_calls");
   EXPECT_EQ(chunks[6].choices[0].native_finish_reason, "tool_use");
-  ASSERT_TRUE(chunks[6].usage);
-  EXPECT_EQ(chunks[6].usage->input_tokens, 12);
-  EXPECT_EQ(chunks[6].usage->output_tokens, 9);
+  EXPECT_FALSE(chunks[6].usage);
+  EXPECT_TRUE(chunks[7].choices.empty());
+  ASSERT_TRUE(chunks[7].usage);
+  EXPECT_EQ(chunks[7].usage->input_tokens, 12);
+  EXPECT_EQ(chunks[7].usage->output_tokens, 9);
 }
 
 TEST(AnthropicStream, RefusesOutOfOrderEventsWithoutEchoingData) {
