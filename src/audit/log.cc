@@ -107,7 +107,7 @@ void Log::run() {
     records.reserve(batch.size());
     Chain attempt = chain_;
     for (Pending& pending : batch) {
-      records.push_back(pending.record);
+      records.push_back(std::move(pending.record));
       attempt.link(records.back());
     }
     Result<void> written = sink_->append(records);
