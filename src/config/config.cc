@@ -46,6 +46,7 @@ constexpr std::size_t kMaxRegexDepth = 64;
 constexpr std::uint64_t kMaxBodyBytes = std::uint64_t{1} << 30U;
 constexpr std::uint64_t kMaxTimeoutMs = 86'400'000;
 constexpr std::uint64_t kMaxWorkers = 256;
+constexpr std::uint64_t kMaxGuardLimit = std::uint64_t{1} << 40U;
 constexpr std::size_t kMaxFileBytes = std::size_t{16} << 20U;
 constexpr std::size_t kMaxEcho = 64;
 constexpr std::size_t kMaxHostLength = 253;
@@ -55,19 +56,32 @@ constexpr std::string_view kPlainTag = "?";
 constexpr std::string_view kIntTag = "tag:yaml.org,2002:int";
 constexpr std::string_view kBoolTag = "tag:yaml.org,2002:bool";
 
-constexpr std::array<std::string_view, 14> kTopKeys{
-    "listen",     "max_body_bytes", "workers", "client_timeouts", "timeouts", "levels",
-    "boundaries", "backends",       "models",  "tenants",         "entities", "custom_entities",
-    "admin_keys", "audit"};
+constexpr std::array<std::string_view, 16> kTopKeys{
+    "listen",     "max_body_bytes", "workers",    "client_timeouts", "timeouts", "levels",
+    "boundaries", "backends",       "models",     "tenants",         "entities", "custom_entities",
+    "admin_keys", "audit",          "guardrails", "prompts"};
 constexpr std::array<std::string_view, 3> kClientTimeoutKeys{"header_ms", "body_ms",
                                                              "keep_alive_ms"};
 constexpr std::array<std::string_view, 3> kTimeoutKeys{"connect_ms", "first_byte_ms", "idle_ms"};
 constexpr std::array<std::string_view, 3> kBoundaryKeys{"clearance", "region", "note"};
 constexpr std::array<std::string_view, 6> kBackendKeys{"boundary",    "protocol", "url",
                                                        "api_key_env", "ca_file",  "timeouts"};
-constexpr std::array<std::string_view, 2> kModelKeys{"targets", "pseudonymize"};
-constexpr std::array<std::string_view, 3> kTenantKeys{"residency", "floor", "keys"};
-constexpr std::array<std::string_view, 3> kTenantKeyKeys{"name", "sha256", "floor"};
+constexpr std::array<std::string_view, 4> kModelKeys{"targets", "pseudonymize", "prompt",
+                                                     "guardrails"};
+constexpr std::array<std::string_view, 7> kTenantKeys{
+    "residency", "floor", "keys", "guardrails", "models", "max_declared", "explain"};
+constexpr std::array<std::string_view, 6> kTenantKeyKeys{"name",   "sha256",       "floor",
+                                                         "models", "max_declared", "explain"};
+constexpr std::array<std::string_view, 7> kGuardrailKeys{"kind",  "action",    "limit",   "words",
+                                                         "regex", "threshold", "entities"};
+constexpr std::array<std::string_view, 7> kGuardKinds{
+    "max_prompt_bytes", "max_messages",    "deny_words", "deny_regex",
+    "prompt_injection", "output_entities", "json_output"};
+constexpr std::array<std::string_view, 3> kGuardActions{"deny", "redact", "flag"};
+constexpr std::array<std::string_view, 4> kPromptKeys{"system", "messages", "defaults", "targets"};
+constexpr std::array<std::string_view, 2> kPromptWordingKeys{"system", "messages"};
+constexpr std::array<std::string_view, 2> kPromptMessageKeys{"role", "content"};
+constexpr std::array<std::string_view, 2> kPromptRoles{"user", "assistant"};
 constexpr std::array<std::string_view, 3> kEntityKeys{"level", "pseudonymize", "action"};
 constexpr std::array<std::string_view, 5> kCustomEntityKeys{"words", "regex", "level",
                                                             "pseudonymize", "action"};
@@ -405,17 +419,23 @@ public:
     if (const Value* v = top.find("backends")) {
       parseBackends(*v);
     }
-    if (const Value* v = top.find("models")) {
-      parseModels(*v);
-    }
-    if (const Value* v = top.find("tenants")) {
-      parseTenants(*v);
-    }
     if (const Value* v = top.find("entities")) {
       parseEntities(*v);
     }
     if (const Value* v = top.find("custom_entities")) {
       parseCustomEntities(*v);
+    }
+    if (const Value* v = top.find("guardrails")) {
+      parseGuardrails(*v);
+    }
+    if (const Value* v = top.find("prompts")) {
+      parsePrompts(*v);
+    }
+    if (const Value* v = top.find("models")) {
+      parseModels(*v);
+    }
+    if (const Value* v = top.find("tenants")) {
+      parseTenants(*v);
     }
     if (const Value* v = top.find("admin_keys")) {
       parseAdminKeys(*v);
@@ -931,6 +951,17 @@ private:
         model.pseudonymize = oneOf(*v, kPseudonymizeModes) == "auto" ? PseudonymizeMode::Auto
                                                                      : PseudonymizeMode::Never;
       }
+      if (const Value* v = f.find("prompt")) {
+        const std::string id = nonEmptyString(*v);
+        const PromptTemplate* found = config_->findPrompt(id);
+        if (found == nullptr) {
+          fail(v->mark, fmt::format("{}: unknown prompt template {}", v->path, quote(id)));
+        }
+        model.prompt = static_cast<std::size_t>(found - config_->prompts.data());
+      }
+      if (const Value* v = f.find("guardrails")) {
+        model.guardrails = guardrailList(*v);
+      }
       config_->models.push_back(std::move(model));
     }
   }
@@ -963,6 +994,10 @@ private:
       if (const Value* v = f.find("floor")) {
         tenant.floor = level(*v);
       }
+      tenant.access = parseAccess(f);
+      if (const Value* v = f.find("guardrails")) {
+        tenant.guardrails = guardrailList(*v);
+      }
       if (const Value* v = f.find("keys")) {
         std::set<std::string, std::less<>> key_names;
         for (const Value& item : sequence(*v)) {
@@ -982,10 +1017,198 @@ private:
           if (const Value* floor = kf.find("floor")) {
             key.floor = level(*floor);
           }
+          key.access = parseAccess(kf);
           tenant.keys.push_back(std::move(key));
         }
       }
       config_->tenants.push_back(std::move(tenant));
+    }
+  }
+
+  /// `models`, `max_declared` and `explain` of a tenant or a key.
+  Access parseAccess(const Fields& f) const {
+    Access access;
+    if (const Value* v = f.find("models")) {
+      std::vector<std::string> names;
+      for (const Value& item : sequence(*v)) {
+        std::string name = nonEmptyString(item);
+        if (config_->findModel(name) == nullptr) {
+          fail(item.mark, fmt::format("{}: unknown model {}", item.path, quote(name)));
+        }
+        names.push_back(std::move(name));
+      }
+      access.models = std::move(names);
+    }
+    if (const Value* v = f.find("max_declared")) {
+      access.max_declared = level(*v);
+    }
+    if (const Value* v = f.find("explain")) {
+      access.explain = boolean(*v);
+    }
+    return access;
+  }
+
+  std::vector<std::size_t> guardrailList(const Value& value) const {
+    std::vector<std::size_t> indexes;
+    for (const Value& item : sequence(value)) {
+      const std::string name = nonEmptyString(item);
+      const auto found =
+          std::find_if(config_->guardrails.begin(), config_->guardrails.end(),
+                       [&name](const Guardrail& guardrail) { return guardrail.name == name; });
+      if (found == config_->guardrails.end()) {
+        fail(item.mark, fmt::format("{}: unknown guardrail {}", item.path, quote(name)));
+      }
+      const auto index = static_cast<std::size_t>(found - config_->guardrails.begin());
+      if (std::find(indexes.begin(), indexes.end(), index) != indexes.end()) {
+        fail(item.mark, fmt::format("{}: guardrail {} is listed twice", item.path, quote(name)));
+      }
+      indexes.push_back(index);
+    }
+    return indexes;
+  }
+
+  void parseGuardrails(const Value& value) {
+    for (const Entry& entry : fields(value, {}).entries) {
+      checkName(entry.key, entry.key_mark, "guardrail");
+      const Fields f = fields(entry.value, kGuardrailKeys);
+      Guardrail guardrail;
+      guardrail.name = entry.key;
+      const Value& kind_value = required(f, entry.value, "kind");
+      const std::string kind = oneOf(kind_value, kGuardKinds);
+      guardrail.kind = static_cast<GuardKind>(
+          std::find(kGuardKinds.begin(), kGuardKinds.end(), kind) - kGuardKinds.begin());
+      if (const Value* v = f.find("action")) {
+        const std::string action = oneOf(*v, kGuardActions);
+        guardrail.action = action == "deny"     ? GuardAction::Deny
+                           : action == "redact" ? GuardAction::Redact
+                                                : GuardAction::Flag;
+        const bool can_redact = guardrail.kind != GuardKind::MaxPromptBytes &&
+                                guardrail.kind != GuardKind::MaxMessages &&
+                                guardrail.kind != GuardKind::JsonOutput;
+        if (guardrail.action == GuardAction::Redact && !can_redact) {
+          fail(v->mark,
+               fmt::format("{}: a {} guardrail cannot redact (use deny or flag)", v->path, kind));
+        }
+      }
+      // Each kind reads its own keys; a key another kind reads is an error, not ignored.
+      const auto needs = [&](std::string_view key, bool wanted) -> const Value* {
+        const Value* v = f.find(key);
+        if (v != nullptr && !wanted) {
+          fail(v->mark, fmt::format("{}: a {} guardrail has no {}", v->path, kind, key));
+        }
+        if (v == nullptr && wanted && key != "threshold" && key != "entities") {
+          fail(entry.value.mark,
+               fmt::format("{}: a {} guardrail needs {}", entry.value.path, kind, key));
+        }
+        return v;
+      };
+      const bool sized =
+          guardrail.kind == GuardKind::MaxPromptBytes || guardrail.kind == GuardKind::MaxMessages;
+      if (const Value* v = needs("limit", sized)) {
+        guardrail.limit = positive(*v, kMaxGuardLimit);
+      }
+      if (const Value* v = needs("words", guardrail.kind == GuardKind::DenyWords)) {
+        const std::vector<Value> words = sequence(*v);
+        if (words.empty()) {
+          fail(v->mark, fmt::format("{} must not be empty", v->path));
+        }
+        for (const Value& word : words) {
+          guardrail.words.push_back(nonEmptyString(word));
+        }
+      }
+      if (const Value* v = needs("regex", guardrail.kind == GuardKind::DenyRegex)) {
+        guardrail.regex = nonEmptyString(*v);
+        checkRegex(*v, guardrail.regex);
+      }
+      if (const Value* v = needs("threshold", guardrail.kind == GuardKind::PromptInjection)) {
+        const std::optional<double> threshold = fraction(v->node);
+        if (!threshold || *threshold <= 0 || *threshold > 1) {
+          fail(v->mark, fmt::format("{} must be a number above 0 and at most 1", v->path));
+        }
+        guardrail.threshold = *threshold;
+      }
+      if (const Value* v = needs("entities", guardrail.kind == GuardKind::OutputEntities)) {
+        for (const Value& item : sequence(*v)) {
+          std::string type = nonEmptyString(item);
+          const bool custom = std::any_of(
+              config_->custom_entities.begin(), config_->custom_entities.end(),
+              [&type](const CustomEntity& entity) { return entity.policy.type == type; });
+          if (!custom && !contains(builtinEntityTypes(), type)) {
+            fail(item.mark, fmt::format("{}: unknown entity type {}", item.path, quote(type)));
+          }
+          guardrail.entities.push_back(std::move(type));
+        }
+      }
+      config_->guardrails.push_back(std::move(guardrail));
+    }
+  }
+
+  /// A plain decimal number such as 0.5 or 1; nullopt otherwise.
+  static std::optional<double> fraction(const YAML::Node& node) {
+    if (!node.IsScalar() || node.Tag() == "!") {
+      return std::nullopt;
+    }
+    const std::string& text = node.Scalar();
+    double number = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (error != std::errc() || end != text.data() + text.size() || text.empty()) {
+      return std::nullopt;
+    }
+    return number;
+  }
+
+  PromptWording promptWording(const Value& value, const Fields& f) const {
+    PromptWording wording;
+    if (const Value* v = f.find("system")) {
+      wording.system = string(*v);
+    }
+    if (const Value* v = f.find("messages")) {
+      for (const Value& item : sequence(*v)) {
+        const Fields mf = fields(item, kPromptMessageKeys);
+        PromptMessage message;
+        message.role = oneOf(required(mf, item, "role"), kPromptRoles);
+        message.content = nonEmptyString(required(mf, item, "content"));
+        wording.messages.push_back(std::move(message));
+      }
+    }
+    if (wording.system.empty() && wording.messages.empty()) {
+      fail(value.mark, fmt::format("{}: a prompt needs a system prompt or messages", value.path));
+    }
+    return wording;
+  }
+
+  void parsePrompts(const Value& value) {
+    for (const Entry& named : fields(value, {}).entries) {
+      checkName(named.key, named.key_mark, "prompt");
+      for (const Entry& versioned : fields(named.value, {}).entries) {
+        checkName(versioned.key, versioned.key_mark, "prompt version");
+        const Fields f = fields(versioned.value, kPromptKeys);
+        PromptTemplate tmpl;
+        tmpl.name = named.key;
+        tmpl.version = versioned.key;
+        tmpl.wording = promptWording(versioned.value, f);
+        if (const Value* v = f.find("defaults")) {
+          for (const Entry& variable : fields(*v, {}).entries) {
+            tmpl.defaults.emplace(variable.key, string(variable.value));
+          }
+        }
+        if (const Value* v = f.find("targets")) {
+          for (const Entry& target : fields(*v, {}).entries) {
+            const std::string_view backend =
+                std::string_view(target.key).substr(0, target.key.find(':'));
+            const bool known = std::any_of(
+                config_->backends.begin(), config_->backends.end(),
+                [backend](const Backend& candidate) { return candidate.name == backend; });
+            if (!known) {
+              fail(target.key_mark,
+                   fmt::format("{}: unknown backend {}", target.value.path, quote(backend)));
+            }
+            tmpl.per_target.emplace(
+                target.key, promptWording(target.value, fields(target.value, kPromptWordingKeys)));
+          }
+        }
+        config_->prompts.push_back(std::move(tmpl));
+      }
     }
   }
 
@@ -1210,6 +1433,36 @@ const Tenant* Config::findTenant(std::string_view name) const noexcept {
   const auto it = std::find_if(tenants.begin(), tenants.end(),
                                [name](const Tenant& tenant) { return tenant.name == name; });
   return it == tenants.end() ? nullptr : &*it;
+}
+
+const PromptTemplate* Config::findPrompt(std::string_view id) const noexcept {
+  const auto at = id.find('@');
+  const std::string_view name = id.substr(0, at);
+  const PromptTemplate* best = nullptr;
+  for (const PromptTemplate& tmpl : prompts) {
+    if (tmpl.name != name) {
+      continue;
+    }
+    if (at != std::string_view::npos) {
+      if (tmpl.version == id.substr(at + 1)) {
+        return &tmpl;
+      }
+      continue;
+    }
+    // The highest version: numerically when both are numbers ("10" after "9"), else as text.
+    const auto numeric = [](const std::string& version) {
+      return !version.empty() && version.size() < 10 &&
+             std::all_of(version.begin(), version.end(), isDigit);
+    };
+    if (best == nullptr) {
+      best = &tmpl;
+    } else if (numeric(best->version) && numeric(tmpl.version)
+                   ? std::stoul(tmpl.version) > std::stoul(best->version)
+                   : tmpl.version > best->version) {
+      best = &tmpl;
+    }
+  }
+  return at == std::string_view::npos ? best : nullptr;
 }
 
 std::optional<std::string> processEnv(const char* name) {

@@ -853,3 +853,132 @@ TEST(ConfigTest, GarbageOnlyThrowsConfigError) {
 
 } // namespace
 } // namespace cordon::config
+
+namespace cordon::config {
+namespace {
+
+// Issue 7: guardrails, prompt templates and access control.
+const std::string governed = prelude + R"(guardrails:
+  short:     { kind: max_prompt_bytes, limit: 20000 }
+  chatty:    { kind: max_messages, limit: 50, action: flag }
+  rivals:    { kind: deny_words, words: [Globex, Initech], action: redact }
+  codes:     { kind: deny_regex, regex: "PRJ-[0-9]{4}" }
+  injection: { kind: prompt_injection, threshold: 0.7 }
+  leaks:     { kind: output_entities, entities: [CREDIT_CARD], action: redact }
+  json:      { kind: json_output, action: flag }
+prompts:
+  support:
+    "2": { system: "Old wording for {{company}}." }
+    "10":
+      system: "You help customers of {{company}} in {{language}}."
+      messages: [{ role: user, content: "Hi" }, { role: assistant, content: "How can I help?" }]
+      defaults: { language: English }
+      targets:
+        local: { system: "Short wording for {{company}}." }
+models:
+  helpdesk: { targets: [local:m], prompt: support@10, guardrails: [injection, leaks] }
+  plain: { targets: [local:m] }
+tenants:
+  acme:
+    guardrails: [short, rivals]
+    models: [helpdesk]
+    max_declared: confidential
+    explain: false
+    keys:
+      - { name: bot, sha256: ")" +
+                             digest_a + R"(", models: [helpdesk], explain: true }
+)";
+
+TEST(ConfigGovernance, GuardrailsPromptsAndAccessParse) {
+  const ConfigConstSharedPtr config = parse(governed);
+  ASSERT_EQ(config->guardrails.size(), 7U);
+  EXPECT_EQ(config->guardrails[0].kind, GuardKind::MaxPromptBytes);
+  EXPECT_EQ(config->guardrails[0].action, GuardAction::Deny);
+  EXPECT_EQ(config->guardrails[0].limit, 20000U);
+  EXPECT_EQ(config->guardrails[2].words, (std::vector<std::string>{"Globex", "Initech"}));
+  EXPECT_EQ(config->guardrails[2].action, GuardAction::Redact);
+  EXPECT_EQ(config->guardrails[4].threshold, 0.7);
+  EXPECT_EQ(config->guardrails[5].entities, std::vector<std::string>{"CREDIT_CARD"});
+  EXPECT_EQ(config->guardrails[6].action, GuardAction::Flag);
+
+  ASSERT_EQ(config->prompts.size(), 2U);
+  const PromptTemplate* latest = config->findPrompt("support");
+  ASSERT_NE(latest, nullptr);
+  EXPECT_EQ(latest->id(), "support@10"); // numerically highest, not "2" > "10" as text
+  EXPECT_EQ(latest->wording.messages.size(), 2U);
+  EXPECT_EQ(latest->defaults.at("language"), "English");
+  EXPECT_EQ(latest->per_target.count("local"), 1U);
+  EXPECT_EQ(config->findPrompt("support@2")->wording.system, "Old wording for {{company}}.");
+  EXPECT_EQ(config->findPrompt("support@3"), nullptr);
+  EXPECT_EQ(config->findPrompt("nosuch"), nullptr);
+
+  const Model* helpdesk = config->findModel("helpdesk");
+  ASSERT_TRUE(helpdesk->prompt);
+  EXPECT_EQ(config->prompts[*helpdesk->prompt].id(), "support@10");
+  EXPECT_EQ(helpdesk->guardrails, (std::vector<std::size_t>{4, 5}));
+
+  const Tenant* acme = config->findTenant("acme");
+  EXPECT_EQ(acme->guardrails, (std::vector<std::size_t>{0, 2}));
+  EXPECT_EQ(acme->access.models, std::vector<std::string>{"helpdesk"});
+  EXPECT_EQ(acme->access.max_declared, config->findLevel("confidential"));
+  EXPECT_FALSE(acme->access.explain);
+  EXPECT_TRUE(acme->keys[0].access.explain);
+  EXPECT_FALSE(acme->keys[0].access.max_declared);
+}
+
+struct GovernanceError {
+  std::string name;
+  std::string yaml;
+  std::string message;
+};
+
+class GovernanceErrors : public ::testing::TestWithParam<GovernanceError> {};
+
+TEST_P(GovernanceErrors, AreRefusedWithTheReason) {
+  const std::string message = errorOf(prelude + GetParam().yaml);
+  EXPECT_NE(message.find(GetParam().message), std::string::npos) << message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Config, GovernanceErrors,
+    ::testing::Values(
+        GovernanceError{"UnknownKind", "guardrails:\n  g: { kind: vibes }\n",
+                        "guardrails.g.kind must be one of"},
+        GovernanceError{"LimitMissing", "guardrails:\n  g: { kind: max_messages }\n",
+                        "a max_messages guardrail needs limit"},
+        GovernanceError{"ForeignKey",
+                        "guardrails:\n  g: { kind: max_messages, limit: 3, words: [a] }\n",
+                        "a max_messages guardrail has no words"},
+        GovernanceError{"CannotRedactSize",
+                        "guardrails:\n  g: { kind: max_prompt_bytes, limit: 9, action: redact }\n",
+                        "cannot redact"},
+        GovernanceError{"BadThreshold",
+                        "guardrails:\n  g: { kind: prompt_injection, threshold: 1.5 }\n",
+                        "above 0 and at most 1"},
+        GovernanceError{"UnknownEntity",
+                        "guardrails:\n  g: { kind: output_entities, entities: [NOPE] }\n",
+                        "unknown entity type 'NOPE'"},
+        GovernanceError{"EmptyRegex", "guardrails:\n  g: { kind: deny_regex, regex: \"a*\" }\n",
+                        "matches the empty string"},
+        GovernanceError{"UnknownGuardrail",
+                        "models:\n  m: { targets: [local:x], guardrails: [nope] }\n",
+                        "unknown guardrail 'nope'"},
+        GovernanceError{"UnknownPrompt", "models:\n  m: { targets: [local:x], prompt: p@1 }\n",
+                        "unknown prompt template 'p@1'"},
+        GovernanceError{"EmptyPrompt", "prompts:\n  p:\n    \"1\": { defaults: { a: b } }\n",
+                        "needs a system prompt or messages"},
+        GovernanceError{
+            "PromptForUnknownBackend",
+            "prompts:\n  p:\n    \"1\": { system: x, targets: { nope: { system: y } } }\n",
+            "unknown backend 'nope'"},
+        GovernanceError{"AccessUnknownModel",
+                        "models:\n  m: { targets: [local:x] }\ntenants:\n  t: { models: [nope] }\n",
+                        "unknown model 'nope'"},
+        GovernanceError{"AccessUnknownLevel",
+                        "models:\n  m: { targets: [local:x] }\ntenants:\n  t: { max_declared: "
+                        "secret }\n",
+                        "unknown level 'secret'"}),
+    [](const ::testing::TestParamInfo<GovernanceError>& info) { return info.param.name; });
+
+} // namespace
+} // namespace cordon::config
