@@ -1454,11 +1454,11 @@ const PromptTemplate* Config::findPrompt(std::string_view id) const noexcept {
       return !version.empty() && version.size() < 10 &&
              std::all_of(version.begin(), version.end(), isDigit);
     };
-    if (best == nullptr) {
-      best = &tmpl;
-    } else if (numeric(best->version) && numeric(tmpl.version)
-                   ? std::stoul(tmpl.version) > std::stoul(best->version)
-                   : tmpl.version > best->version) {
+    const bool higher =
+        best == nullptr || (numeric(best->version) && numeric(tmpl.version)
+                                ? std::stoul(tmpl.version) > std::stoul(best->version)
+                                : tmpl.version > best->version);
+    if (higher) {
       best = &tmpl;
     }
   }
