@@ -416,6 +416,10 @@ private:
       co_return co_await fail(makeError(
           Errc::NotFound, "the requested model is not configured (GET /v1/models lists them)"));
     }
+    if (auto refused = policy::accessRefusal(config, *principal->tenant, principal->key,
+                                             {model->name, facts.declared, explain_only})) {
+      co_return co_await fail(makeError(Errc::PolicyViolation, *refused));
+    }
 
     std::vector<LocatedFinding> located;
     std::vector<TextFinding> pseudonymizable;

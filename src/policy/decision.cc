@@ -97,4 +97,37 @@ Decision decide(const config::Config& config, const config::Tenant& tenant,
   return decision;
 }
 
+namespace {
+
+std::optional<std::string> ruleRefusal(const config::Config& config, const config::Access& access,
+                                       std::string_view who, const AccessRequest& request) {
+  if (access.models && std::find(access.models->begin(), access.models->end(), request.model) ==
+                           access.models->end()) {
+    return fmt::format("access: {} may not use model {} (its models: {})", who, request.model,
+                       fmt::join(*access.models, ", "));
+  }
+  if (request.declared && access.max_declared && *request.declared > *access.max_declared) {
+    return fmt::format("access: {} may declare at most level {}", who,
+                       config.levels[*access.max_declared]);
+  }
+  if (request.explain && !access.explain) {
+    return fmt::format("access: {} may not call explain", who);
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+std::optional<std::string> accessRefusal(const config::Config& config, const config::Tenant& tenant,
+                                         const config::ApiKey* key, const AccessRequest& request) {
+  if (auto refused =
+          ruleRefusal(config, tenant.access, fmt::format("tenant {}", tenant.name), request)) {
+    return refused;
+  }
+  if (key != nullptr) {
+    return ruleRefusal(config, key->access, fmt::format("key {}", key->name), request);
+  }
+  return std::nullopt;
+}
+
 } // namespace cordon::policy

@@ -68,4 +68,17 @@ void countDetected(const config::Config& config, std::string_view type, RequestF
 Decision decide(const config::Config& config, const config::Tenant& tenant,
                 const config::ApiKey* key, const config::Model& model, const RequestFacts& facts);
 
+/// What a caller asks to do, for access control.
+struct AccessRequest {
+  std::string_view model;
+  std::optional<LevelIndex> declared; ///< x-cordon-level, when sent.
+  bool explain = false;               ///< POST /v1/cordon/explain
+};
+
+/// Why `tenant` (through `key`, which may be null) may not do `request`, naming the rule (the
+/// tenant's or the key's `models`, `max_declared` or `explain`) and never any data; nullopt when
+/// it may. A key is held to its tenant's rules and to its own.
+std::optional<std::string> accessRefusal(const config::Config& config, const config::Tenant& tenant,
+                                         const config::ApiKey* key, const AccessRequest& request);
+
 } // namespace cordon::policy

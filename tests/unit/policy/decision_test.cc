@@ -345,3 +345,109 @@ TEST(Decision, RefusalNamesTheRuleNotTheData) {
 
 } // namespace
 } // namespace cordon::policy
+
+namespace cordon::policy {
+namespace {
+
+struct AccessCase {
+  std::string name;
+  config::Access tenant;
+  config::Access key;
+  AccessRequest request;
+  std::optional<std::string> want; ///< A substring of the refusal; nullopt = allowed.
+};
+
+class AccessTable : public ::testing::TestWithParam<AccessCase> {};
+
+TEST_P(AccessTable, Decides) {
+  const AccessCase& c = GetParam();
+  config::Config cfg = makeConfig(config::PseudonymizeMode::Never);
+  config::Tenant tenant;
+  tenant.name = "acme";
+  tenant.access = c.tenant;
+  config::ApiKey key;
+  key.name = "bot";
+  key.access = c.key;
+  const auto refusal = accessRefusal(cfg, tenant, &key, c.request);
+  if (!c.want) {
+    EXPECT_FALSE(refusal) << *refusal;
+  } else {
+    ASSERT_TRUE(refusal);
+    EXPECT_NE(refusal->find(*c.want), std::string::npos) << *refusal;
+  }
+}
+
+config::Access onlyModels(std::vector<std::string> models) {
+  config::Access access;
+  access.models = std::move(models);
+  return access;
+}
+
+config::Access maxDeclared(LevelIndex level) {
+  config::Access access;
+  access.max_declared = level;
+  return access;
+}
+
+config::Access noExplain() {
+  config::Access access;
+  access.explain = false;
+  return access;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Policy, AccessTable,
+    ::testing::Values(
+        AccessCase{
+            "NoRulesAllowEverything", {}, {}, {"assistant", kRestricted, true}, std::nullopt},
+        AccessCase{"TenantModelList",
+                   onlyModels({"other"}),
+                   {},
+                   {"assistant", {}, false},
+                   "tenant acme may not use model assistant"},
+        AccessCase{"KeyModelList",
+                   {},
+                   onlyModels({"other"}),
+                   {"assistant", {}, false},
+                   "key bot may not use model assistant"},
+        AccessCase{"ListedModel",
+                   onlyModels({"assistant"}),
+                   onlyModels({"assistant"}),
+                   {"assistant", {}, false},
+                   std::nullopt},
+        AccessCase{"DeclaredAboveTheCap",
+                   maxDeclared(kConfidential),
+                   {},
+                   {"assistant", kRestricted, false},
+                   "may declare at most level confidential"},
+        AccessCase{"DeclaredAtTheCap",
+                   maxDeclared(kConfidential),
+                   maxDeclared(kRestricted),
+                   {"assistant", kConfidential, false},
+                   std::nullopt},
+        AccessCase{"KeyCapIsLower",
+                   {},
+                   maxDeclared(kInternal),
+                   {"assistant", kConfidential, false},
+                   "key bot may declare at most level internal"},
+        AccessCase{
+            "NothingDeclared", maxDeclared(kPublic), {}, {"assistant", {}, false}, std::nullopt},
+        AccessCase{"TenantMayNotExplain",
+                   noExplain(),
+                   {},
+                   {"assistant", {}, true},
+                   "tenant acme may not call explain"},
+        AccessCase{"KeyMayNotExplain",
+                   {},
+                   noExplain(),
+                   {"assistant", {}, true},
+                   "key bot may not call explain"},
+        AccessCase{"ServingIsNotExplaining",
+                   noExplain(),
+                   noExplain(),
+                   {"assistant", {}, false},
+                   std::nullopt}),
+    [](const ::testing::TestParamInfo<AccessCase>& info) { return info.param.name; });
+
+} // namespace
+} // namespace cordon::policy
