@@ -1234,8 +1234,8 @@ private:
   void resolveEntityPolicies() {
     auto& resolved = config_->entity_policies;
     for (const auto& builtin : builtinEntities()) {
-      resolved[std::string(builtin.type)] =
-          ResolvedEntity{defaultLevel(builtin.level), builtin.pseudonymize, EntityAction::Allow};
+      resolved[std::string(builtin.type)] = ResolvedEntity{
+          defaultLevel(builtin.level), builtin.pseudonymize, EntityAction::Allow, builtin.secret};
     }
     for (const auto& [type, policy] : config_->entities) {
       ResolvedEntity& entry = resolved.at(type); // entities only names built-in types
@@ -1530,12 +1530,12 @@ const std::vector<BuiltinEntity>& builtinEntities() {
   static const std::vector<BuiltinEntity> entities = [] {
     std::vector<BuiltinEntity> all;
     auto add = [&all](std::string_view level, bool pseudonymize,
-                      std::initializer_list<std::string_view> types) {
+                      std::initializer_list<std::string_view> types, bool secret = false) {
       for (std::string_view type : types) {
-        all.push_back({type, level, pseudonymize});
+        all.push_back({type, level, pseudonymize, secret});
       }
     };
-    // Secrets and financial identifiers: never leave a restricted boundary, never pseudonymized.
+    // Secrets: never leave a boundary of the highest clearance, whatever `entities` says.
     add("restricted", false,
         {"PRIVATE_KEY",
          "AWS_ACCESS_KEY",
@@ -1561,12 +1561,11 @@ const std::vector<BuiltinEntity>& builtinEntities() {
          "AZURE_STORAGE_KEY",
          "JWT",
          "BASIC_AUTH_CREDENTIALS",
-         "PASSWORD",
-         "CREDIT_CARD",
-         "IBAN_CODE",
-         "US_BANK_NUMBER",
-         "ABA_ROUTING_NUMBER",
-         "CRYPTO"});
+         "PASSWORD"},
+        true);
+    // Financial identifiers: never leave a restricted boundary, never pseudonymized.
+    add("restricted", false,
+        {"CREDIT_CARD", "IBAN_CODE", "US_BANK_NUMBER", "ABA_ROUTING_NUMBER", "CRYPTO"});
     // Personal identifiers: confidential, may go further once replaced by placeholders.
     add("confidential", true,
         {"EMAIL_ADDRESS",

@@ -91,7 +91,7 @@ std::string requestBody(const Step& step) {
   request.model = step.model;
   request.stream = step.stream;
   protocol::Message message;
-  message.content.push_back({protocol::ContentPart::Kind::Text, step.prompt, {}, {}});
+  message.content.push_back({protocol::ContentPart::Kind::Text, step.prompt, {}, {}, {}});
   request.messages.push_back(std::move(message));
   return protocol::encodeOpenAiChatRequest(request, step.model);
 }

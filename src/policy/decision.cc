@@ -30,6 +30,9 @@ void countDetected(const config::Config& config, std::string_view type, RequestF
   if (policy != nullptr && policy->action == config::EntityAction::Deny && !facts.denied_entity) {
     facts.denied_entity = std::string(type);
   }
+  if (policy != nullptr && policy->secret && !facts.secret) {
+    facts.secret = std::string(type);
+  }
   if (auto found = facts.entity_counts.find(type); found != facts.entity_counts.end()) {
     ++found->second;
   } else {
@@ -49,6 +52,7 @@ Decision decide(const config::Config& config, const config::Tenant& tenant,
   const auto& level_name = config.levels[decision.level];
   const auto& residual_name = config.levels[decision.residual_level];
   const bool may_pseudonymize = model.pseudonymize == config::PseudonymizeMode::Auto;
+  const auto top = static_cast<LevelIndex>(config.levels.size() - 1);
 
   decision.verdicts.reserve(model.targets.size());
   for (std::size_t i = 0; i < model.targets.size(); ++i) {
@@ -61,6 +65,11 @@ Decision decide(const config::Config& config, const config::Tenant& tenant,
       verdict.reason = fmt::format("region {} of boundary {} is outside tenant {} residency [{}]",
                                    boundary.region, boundary.name, tenant.name,
                                    fmt::join(tenant.residency, ", "));
+    } else if (facts.secret && boundary.clearance < top) {
+      verdict.reason =
+          fmt::format("the request carries a secret ({}), which goes only to a "
+                      "boundary of clearance {}; boundary {} has {}",
+                      *facts.secret, config.levels[top], boundary.name, clearance_name);
     } else if (decision.level <= boundary.clearance) {
       verdict.eligible = true;
       verdict.reason = fmt::format("boundary {} clearance {} covers level {}", boundary.name,

@@ -175,6 +175,7 @@ struct ResolvedEntity {
   LevelIndex level = 0;
   bool pseudonymize = false;
   EntityAction action = EntityAction::Allow;
+  bool secret = false; ///< BuiltinEntity::secret
 };
 
 /// A built-in entity type and its documented default (docs/detection.md). `level` names a level
@@ -184,6 +185,9 @@ struct BuiltinEntity {
   std::string_view type;
   std::string_view level;
   bool pseudonymize;
+  /// Credentials and keys: whatever `entities` says about their level, a request that carries
+  /// one goes only to a boundary of the highest clearance (the on-prem guardrail).
+  bool secret = false;
 };
 
 /// A config-defined detector: a whole-word list (case-insensitive) or a regex.

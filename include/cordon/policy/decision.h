@@ -28,6 +28,9 @@ struct RequestFacts {
   std::optional<std::string> denied_entity;
   /// How many findings of each entity type (for the audit record; never the values).
   std::map<std::string, std::uint32_t, std::less<>> entity_counts;
+  /// The first secret type found (a credential or key): the request then goes only to boundaries
+  /// of the highest clearance, whatever the levels say (the secrets guardrail).
+  std::optional<std::string> secret;
 };
 
 enum class Delivery : std::uint8_t {

@@ -10,10 +10,10 @@ config::Config configWithKeys() {
   cfg.levels = {"public", "internal"};
   config::Tenant acme;
   acme.name = "acme";
-  acme.keys.push_back({"bot", sha256("sk-acme-bot"), config::LevelIndex{1}});
+  acme.keys.push_back({"bot", sha256("sk-acme-bot"), config::LevelIndex{1}, {}});
   config::Tenant globex;
   globex.name = "globex";
-  globex.keys.push_back({"etl", sha256("sk-globex-etl"), std::nullopt});
+  globex.keys.push_back({"etl", sha256("sk-globex-etl"), std::nullopt, {}});
   cfg.tenants = {acme, globex};
   cfg.admin_keys.push_back({"compliance", sha256("sk-admin")});
   return cfg;
