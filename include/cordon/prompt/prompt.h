@@ -18,8 +18,9 @@ using Variables = std::map<std::string, std::string, std::less<>>;
 
 /// `text` with each {{name}} (spaces inside the braces allowed: {{ name }}) replaced by the
 /// variable's value, else its default. Names are [A-Za-z_][A-Za-z0-9_]*; "{{" not followed by a
-/// name and "}}" is kept as written. Errc::BadRequest "prompt NAME@VERSION: missing variable X"
-/// for the first variable with neither (the value is never echoed).
+/// name and "}}" is kept as written. One pass: an inserted value is never scanned again, and its
+/// bytes are copied as they are. Errc::BadRequest "prompt NAME@VERSION: missing variable X" for
+/// the first variable with neither (the value is never echoed).
 Result<std::string> render(std::string_view text, const Variables& variables,
                            const Variables& defaults, std::string_view template_id);
 
@@ -29,14 +30,19 @@ const config::PromptWording& wordingFor(const config::PromptTemplate& tmpl,
                                         std::string_view backend, std::string_view model);
 
 /// Puts the rendered wording in front of `request`: the system prompt as the first message (role
-/// System, before the client's own system messages, which are kept), then the scaffolding
-/// messages, then the client's messages. Errc::BadRequest for a missing variable.
+/// System; none when it renders empty), then the client's own leading system and developer
+/// messages as they were, then the scaffolding messages, then the rest of the client's messages
+/// (system text must precede the conversation for Anthropic backends). Errc::BadRequest for a
+/// missing variable, or for an embeddings request (a message there is an input); on an error
+/// `request` is unchanged.
 Result<void> apply(const config::PromptTemplate& tmpl, const config::PromptWording& wording,
                    const Variables& variables, protocol::ChatRequest& request);
 
 /// Reads the variables of a request from its `cordon_variables` member (an object of strings;
-/// removed from the passthrough fields so no backend sees it). Errc::BadRequest when it is not
-/// an object of strings. Absent: no variables.
+/// removed from the passthrough fields so no backend sees it, also when it is refused; when it
+/// is repeated the last one counts). Errc::BadRequest when it is not an object of strings whose
+/// names are [A-Za-z_][A-Za-z0-9_]*; the detail names a variable, never a value. Absent: no
+/// variables.
 Result<Variables> takeVariables(protocol::ChatRequest& request);
 
 /// Every wording's static text of `tmpl` (system prompts and scaffolding, variables left as
