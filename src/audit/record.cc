@@ -193,6 +193,8 @@ public:
     return toInteger<Integer>(*value, qualified(name));
   }
 
+  bool present(std::string_view name) const { return object_.contains(name); }
+
   const boost::json::value* take(std::string_view name) {
     const boost::json::value* value = object_.if_contains(name);
     if (value != nullptr) {
@@ -375,6 +377,24 @@ std::string canonical(const Record& record) {
   member(out, "pseudonymized", record.pseudonymized);
   member(out, "pseudonymized_values", record.pseudonymized_values);
   member(out, "reason", record.reason);
+  if (!record.prompt.empty()) {
+    member(out, "prompt", record.prompt);
+  }
+  if (!record.guardrails.empty()) {
+    appendKey(out, "guardrails");
+    out.push_back('{');
+    bool first_guardrail = true;
+    for (const auto& [name, action] : record.guardrails) {
+      if (!first_guardrail) {
+        out.push_back(',');
+      }
+      first_guardrail = false;
+      appendString(out, name);
+      out.push_back(':');
+      appendString(out, action);
+    }
+    out.push_back('}');
+  }
   appendKey(out, "attempts");
   out.push_back('[');
   first = true;
@@ -441,6 +461,23 @@ Result<Record> parseStored(std::string_view json) {
   CORDON_READ(fields, record.pseudonymized, boolean, "pseudonymized");
   CORDON_READ(fields, record.pseudonymized_values, integer<std::uint32_t>, "pseudonymized_values");
   CORDON_READ(fields, record.reason, string, "reason");
+  // Optional (absent in records written before prompt templates and guardrails).
+  fields.know("prompt");
+  if (fields.present("prompt")) {
+    CORDON_READ(fields, record.prompt, string, "prompt");
+  }
+  fields.know("guardrails");
+  if (const boost::json::value* guardrails = fields.take("guardrails")) {
+    if (!guardrails->is_object()) {
+      return fieldError("guardrails", "must be an object");
+    }
+    for (const auto& entry : guardrails->get_object()) {
+      if (!entry.value().is_string()) {
+        return fieldError("guardrails", "must map names to strings");
+      }
+      record.guardrails.emplace(std::string(entry.key()), std::string(entry.value().get_string()));
+    }
+  }
   fields.know("attempts");
   if (auto attempts = parseAttempts(fields.take("attempts"), record.attempts); !attempts) {
     return attempts.error();

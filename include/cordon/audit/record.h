@@ -58,6 +58,12 @@ struct Record {
   bool pseudonymized = false;
   std::uint32_t pseudonymized_values = 0;
   std::string reason; ///< the rule that refused it, or why the target was eligible
+  /// The prompt template applied, "name@version" (never its text); "" when none. Written to the
+  /// canonical form only when set, so records from before templates keep their hashes.
+  std::string prompt;
+  /// Guardrails that fired: name -> what was done ("denied", "redacted", "flagged"). Written to
+  /// the canonical form only when not empty (as `prompt`).
+  std::map<std::string, std::string> guardrails;
   std::vector<Attempt> attempts;
   std::int64_t tokens_in = 0;
   std::int64_t tokens_out = 0;

@@ -253,8 +253,8 @@ INSTANTIATE_TEST_SUITE_P(
                 tampered(R"("attempts":[])", R"("attempts":[{"backend":"b","model":"m",)"
                                              R"("status":1,"latency_ms":2,"error":"","x":0}])"),
                 "\"attempts[0].x\" is not a field"},
-        BadCase{"unknown_field", tampered(R"("status":403)", R"("status":403,"prompt":"hi")"),
-                "\"prompt\" is not a field of an audit record"},
+        BadCase{"unknown_field", tampered(R"("status":403)", R"("status":403,"prompt_text":"hi")"),
+                "\"prompt_text\" is not a field of an audit record"},
         BadCase{"hash_missing", stored(Record{}).substr(0, canonical(Record{}).size() - 1) + "}",
                 "\"hash\" is missing"},
         BadCase{"hash_upper_case", tampered(R"("hash":")", R"("hash":"A)"), "\"hash\" must be 64"},
@@ -296,6 +296,30 @@ TEST(Chain, HashIgnoresTheHashField) {
   const std::string hash = record.hash;
   record.hash = "anything";
   EXPECT_EQ(toHex(sha256(canonical(record))), hash);
+}
+
+} // namespace
+} // namespace cordon::audit
+
+namespace cordon::audit {
+namespace {
+
+TEST(RecordOptionalFields, PromptAndGuardrailsRoundTripAndOldRecordsKeepTheirForm) {
+  Record plain;
+  plain.request_id = "r1";
+  const std::string before = canonical(plain);
+  EXPECT_EQ(before.find("prompt"), std::string::npos);
+  EXPECT_EQ(before.find("guardrails"), std::string::npos);
+
+  Record governed = plain;
+  governed.prompt = "support@3";
+  governed.guardrails = {{"injection", "denied"}, {"rivals", "redacted"}};
+  Chain chain("i1", 0, std::string(64, '0'));
+  chain.link(governed);
+  const auto parsed = parseStored(stored(governed));
+  ASSERT_TRUE(parsed) << parsed.error().detail;
+  EXPECT_EQ(*parsed, governed);
+  EXPECT_EQ(toHex(sha256(canonical(*parsed))), governed.hash);
 }
 
 } // namespace
