@@ -23,6 +23,7 @@
 #include "cordon/audit/log.h"
 #include "cordon/common/sha256.h"
 #include "cordon/policy/decision.h"
+#include "cordon/prompt/prompt.h"
 #include "cordon/protocol/anthropic.h"
 #include "cordon/protocol/embeddings.h"
 #include "cordon/protocol/openai.h"
@@ -421,6 +422,33 @@ private:
       co_return co_await fail(makeError(Errc::PolicyViolation, *refused));
     }
 
+    // The prompt template goes in before classification: the whole request is what is judged.
+    auto variables = prompt::takeVariables(chat);
+    if (!variables) {
+      co_return co_await fail(variables.error());
+    }
+    const config::PromptTemplate* tmpl = nullptr;
+    if (model->prompt) {
+      tmpl = &config.prompts[*model->prompt]; // a model's pin wins over the client's choice
+    } else if (const auto asked = headerValue(request, "x-cordon-prompt"); !asked.empty()) {
+      tmpl = config.findPrompt(asked);
+      if (tmpl == nullptr) {
+        co_return co_await fail(
+            makeError(Errc::BadRequest, "x-cordon-prompt names no configured prompt template"));
+      }
+    }
+    // The client's own request, kept when a target may need other wording of the template.
+    std::optional<protocol::ChatRequest> bare;
+    if (tmpl != nullptr) {
+      trail.prompt = tmpl->id();
+      if (!tmpl->per_target.empty()) {
+        bare = chat;
+      }
+      if (auto applied = prompt::apply(*tmpl, tmpl->wording, *variables, chat); !applied) {
+        co_return co_await fail(applied.error());
+      }
+    }
+
     std::vector<LocatedFinding> located;
     std::vector<TextFinding> pseudonymizable;
     const bool may_pseudonymize =
@@ -430,6 +458,12 @@ private:
         !assessed) {
       spdlog::error("request {}: {}", route.request_id, assessed.error().detail);
       co_return co_await fail(assessed.error());
+    }
+    if (tmpl != nullptr) {
+      for (const std::string& type :
+           snapshot.prompt_entities[static_cast<std::size_t>(tmpl - config.prompts.data())]) {
+        policy::countDetected(config, type, facts);
+      }
     }
 
     const policy::Decision decision =
@@ -465,11 +499,25 @@ private:
         failures.push_back({backend.name, crossing.error().detail, false, true});
         continue;
       }
-      if (pseudonymized && !masked) {
+      // The request this target gets: the template's wording for it, pseudonymized if it must be.
+      std::optional<PseudonymizedRequest> reworded;
+      const config::PromptWording* wording =
+          tmpl != nullptr ? &prompt::wordingFor(*tmpl, backend.name, target.model) : nullptr;
+      if (wording != nullptr && wording != &tmpl->wording) {
+        auto own = rewordFor(worker, snapshot, *tmpl, *wording, *variables, *bare, pseudonymized);
+        if (!own) {
+          co_return co_await fail(own.error());
+        }
+        reworded = std::move(*own);
+      } else if (pseudonymized && !masked) {
         masked = pseudonymizeRequest(chat, pseudonymizable);
       }
+      const PseudonymizedRequest* shaped = reworded        ? &*reworded
+                                           : pseudonymized ? &*masked
+                                                           : nullptr;
+      const protocol::ChatRequest& outgoing = shaped != nullptr ? shaped->chat : chat;
       const pseudonymize::PlaceholderMap* placeholders =
-          pseudonymized && !masked->placeholders.empty() ? &masked->placeholders : nullptr;
+          pseudonymized && !shaped->placeholders.empty() ? &shaped->placeholders : nullptr;
       trail.target = fmt::format("{}:{}", backend.name, target.model);
       trail.boundary = boundary.name;
       trail.region = boundary.region;
@@ -487,8 +535,7 @@ private:
             .count();
       };
 
-      auto sent = co_await client.send(
-          backend, upstreamRequest(pseudonymized ? masked->chat : chat, backend, target.model));
+      auto sent = co_await client.send(backend, upstreamRequest(outgoing, backend, target.model));
       if (!sent) {
         attempt.latency_ms = elapsed_ms();
         attempt.error = attemptMessage(sent.error());
@@ -632,6 +679,30 @@ private:
       spec.headers.emplace_back("authorization", "Bearer " + *backend.api_key);
     }
     return spec;
+  }
+
+  /// The client's request `bare` with a target's own wording of the template, pseudonymized when
+  /// the target may only see it so (found afresh: the wording is different text).
+  Result<PseudonymizedRequest> rewordFor(unsigned worker, const Snapshot& snapshot,
+                                         const config::PromptTemplate& tmpl,
+                                         const config::PromptWording& wording,
+                                         const prompt::Variables& variables,
+                                         const protocol::ChatRequest& bare, bool pseudonymized) {
+    PseudonymizedRequest own;
+    own.chat = bare;
+    if (auto applied = prompt::apply(tmpl, wording, variables, own.chat); !applied) {
+      return applied.error();
+    }
+    if (!pseudonymized) {
+      return own;
+    }
+    policy::RequestFacts ignored;
+    std::vector<TextFinding> pseudonymizable;
+    if (auto assessed = assess(worker, snapshot, own.chat, ignored, nullptr, &pseudonymizable);
+        !assessed) {
+      return assessed.error();
+    }
+    return pseudonymizeRequest(own.chat, pseudonymizable);
   }
 
   /// The audit record of a request that just arrived.
@@ -906,6 +977,30 @@ Snapshot::Snapshot(config::ConfigConstSharedPtr config_in)
     throw std::invalid_argument(built.error().detail);
   }
   classifier = std::move(*built);
+  const auto scratch = classifier->makeScratch();
+  if (!scratch) {
+    throw std::invalid_argument("detection: cannot allocate a scan scratch");
+  }
+  std::vector<classify::Finding> findings;
+  for (const config::PromptTemplate& tmpl : config->prompts) {
+    std::vector<std::string>& types = prompt_entities.emplace_back();
+    for (const auto& [target, wording] : tmpl.per_target) {
+      std::vector<std::string_view> texts{wording.system};
+      for (const config::PromptMessage& message : wording.messages) {
+        texts.push_back(message.content);
+      }
+      for (const std::string_view text : texts) {
+        findings.clear();
+        if (auto scanned = classifier->scan(text, *scratch, findings); !scanned) {
+          throw std::invalid_argument(
+              fmt::format("prompt {}: {}", tmpl.id(), scanned.error().detail));
+        }
+        for (const classify::Finding& finding : findings) {
+          types.emplace_back(finding.type);
+        }
+      }
+    }
+  }
 }
 
 Gateway::Gateway(config::ConfigConstSharedPtr config) {

@@ -38,6 +38,10 @@ struct Snapshot {
   config::ConfigConstSharedPtr config;
   auth::KeyStore keys;
   classify::ClassifierConstSharedPtr classifier;
+  /// Per prompt template (Config::prompts order): the entity types found in the static text of
+  /// its per-target wordings. The base wording is put into the request and scanned with it;
+  /// these count for every request that uses the template (a template may be confidential).
+  std::vector<std::vector<std::string>> prompt_entities;
 };
 
 /// Why this build cannot serve `config` as written, one line per problem (an upstream secret that

@@ -1,6 +1,8 @@
 // Prompts, guardrails and access control through the real binary (issue 7): what a tenant or key
 // may use, declare and call; revoking a key by reloading the config.
 #include <csignal>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -99,6 +101,106 @@ TEST_F(GovernanceTest, AKeyIsRevokedByReload) {
   }
   EXPECT_EQ(status, 401);
   EXPECT_EQ(chat(port, kLimitedKey, chatBody("assistant", "hi")).status, 200);
+}
+
+// --- Prompt templates -----------------------------------------------------------------------
+
+class PromptTest : public GovernanceTest {
+protected:
+  void startWithPrompts() {
+    audit_sink = "jsonl:" + dir.path() + "/audit.jsonl";
+    local = startSimulator("local", {"--record", dir.path() + "/local.jsonl"});
+    us = startSimulator("us", {"--record", dir.path() + "/us.jsonl"});
+    models_extra = "  helpdesk: { targets: [us:gpt-us, local:llama], prompt: support@2 }\n"
+                   "  internal: { targets: [local:llama], prompt: dossier@1 }\n";
+    port = startGateway(governed(true, R"(prompts:
+  support:
+    "1": { system: "Old help desk wording." }
+    "2":
+      system: "You are the help desk of {{company}}. Answer in {{language}}."
+      messages: [{ role: user, content: "Who are you?" }, { role: assistant, content: "The help desk." }]
+      defaults: { language: English }
+      targets:
+        local: { system: "Help desk of {{company}}, short answers." }
+  dossier:
+    "1":
+      system: "Answer about the account."
+      targets:
+        local: { system: "Escalations go to ops.lead@example.com." }
+)"));
+  }
+
+  std::string saw(const std::string& backend) const {
+    std::ifstream in(dir.path() + "/" + backend + ".jsonl");
+    std::stringstream all;
+    all << in.rdbuf();
+    return all.str();
+  }
+
+  static std::string withVariables(std::string_view model, std::string_view text,
+                                   std::string_view variables) {
+    return chatBody(model, text, false, R"("cordon_variables":)" + std::string(variables));
+  }
+};
+
+TEST_F(PromptTest, PinnedTemplateIsRenderedForTheTargetAndAudited) {
+  startWithPrompts();
+  const HttpResponse answered = chat(
+      port, kAcmeKey, withVariables("helpdesk", "Where is my parcel?", R"({"company":"ACME"})"));
+  ASSERT_EQ(answered.status, 200) << answered.body;
+  EXPECT_EQ(answered.header("x-cordon-backend"), "us");
+  const std::string us_saw = saw("us");
+  EXPECT_NE(us_saw.find("You are the help desk of ACME. Answer in English."), std::string::npos)
+      << us_saw;
+  EXPECT_NE(us_saw.find("The help desk."), std::string::npos) << us_saw;
+  EXPECT_EQ(us_saw.find("cordon_variables"), std::string::npos) << us_saw;
+
+  // The client's variables never reach the audit; the template's name and version do.
+  gatewayProcess().terminate();
+  std::ifstream audit(dir.path() + "/audit.jsonl");
+  std::stringstream records;
+  records << audit.rdbuf();
+  EXPECT_NE(records.str().find(R"("prompt":"support@2")"), std::string::npos) << records.str();
+  EXPECT_EQ(records.str().find("ACME"), std::string::npos);
+}
+
+TEST_F(PromptTest, AMissingVariableIsA400NamingIt) {
+  startWithPrompts();
+  const HttpResponse refused = chat(port, kAcmeKey, chatBody("helpdesk", "hello"));
+  EXPECT_EQ(expectOpenAiError(refused, 400), "invalid_request_error");
+  EXPECT_NE(refused.body.find("prompt support@2: missing variable company"), std::string::npos)
+      << refused.body;
+}
+
+TEST_F(PromptTest, ClientChoosesATemplateByHeader) {
+  startWithPrompts();
+  const HttpResponse answered =
+      chat(port, kAcmeKey, chatBody("assistant", "hello"), {{"x-cordon-prompt", "support@1"}});
+  ASSERT_EQ(answered.status, 200) << answered.body;
+  EXPECT_NE(saw("us").find("Old help desk wording."), std::string::npos);
+  EXPECT_EQ(
+      chat(port, kAcmeKey, chatBody("assistant", "hello"), {{"x-cordon-prompt", "nope@9"}}).status,
+      400);
+}
+
+TEST_F(PromptTest, ATargetGetsItsOwnWording) {
+  startWithPrompts();
+  const HttpResponse answered = chat(
+      port, kAcmeKey, withVariables("helpdesk", "Where is my parcel?", R"({"company":"ACME"})"),
+      {{"x-cordon-level", "confidential"}});
+  ASSERT_EQ(answered.status, 200) << answered.body;
+  EXPECT_EQ(answered.header("x-cordon-backend"), "local");
+  const std::string local_saw = saw("local");
+  EXPECT_NE(local_saw.find("Help desk of ACME, short answers."), std::string::npos) << local_saw;
+  EXPECT_EQ(local_saw.find("You are the help desk"), std::string::npos) << local_saw;
+}
+
+TEST_F(PromptTest, AConfidentialTemplateRaisesTheLevel) {
+  startWithPrompts();
+  // dossier@1's on-prem wording names an e-mail address: every request using it is confidential.
+  const HttpResponse answered = chat(port, kAcmeKey, chatBody("internal", "Status?"));
+  ASSERT_EQ(answered.status, 200) << answered.body;
+  EXPECT_EQ(answered.header("x-cordon-level"), "confidential");
 }
 
 } // namespace
