@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <hs/hs.h>
@@ -729,18 +730,36 @@ InjectionAssessment assessInjection(std::string_view text) {
 }
 
 std::string stripHiddenText(std::string_view text) {
+  // Removing a character can make its neighbours suspicious (a lone zero-width space next to a
+  // bidi control becomes one inside a word), so this repeats until nothing is left. It settles
+  // in a few passes: a removal never creates a new bidi or tag character (see below), only new
+  // zero-width findings, and removing those creates nothing.
+  std::string out(text);
   std::vector<HiddenSpan> hidden;
   std::vector<Span> invisible;
-  findHidden(text, hidden, invisible);
-  std::string out;
-  out.reserve(text.size());
-  std::size_t next = 0;
-  for (const HiddenSpan& h : hidden) {
-    out.append(text.substr(next, h.span.start - next));
-    next = h.span.end;
+  while (true) {
+    hidden.clear();
+    invisible.clear();
+    findHidden(out, hidden, invisible);
+    if (hidden.empty()) {
+      return out;
+    }
+    std::string next;
+    next.reserve(out.size());
+    std::size_t from = 0;
+    for (const HiddenSpan& h : hidden) {
+      next.append(out, from, h.span.start - from);
+      from = h.span.end;
+      // Stray continuation bytes right after a removed character go too: with the bytes of
+      // an incomplete sequence before it they would otherwise join into a new character
+      // (possibly a hidden one).
+      while (from < out.size() && (static_cast<unsigned char>(out[from]) & 0xC0U) == 0x80U) {
+        ++from;
+      }
+    }
+    next.append(out, from);
+    out = std::move(next);
   }
-  out.append(text.substr(next));
-  return out;
 }
 
 } // namespace cordon::guard

@@ -158,6 +158,17 @@ bool isContinuationByte(char c) noexcept {
   return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U;
 }
 
+/// `pos` moved back to the start of the UTF-8 character it is inside. A run of continuation
+/// bytes longer than a character's is not UTF-8 and is cut anywhere (so invalid input cannot
+/// make the screen hold, and rescan, everything).
+std::size_t characterStart(std::string_view text, std::size_t pos) noexcept {
+  std::size_t k = pos;
+  while (k > 0 && k < text.size() && pos - k < 3 && isContinuationByte(text[k])) {
+    --k;
+  }
+  return k < text.size() && isContinuationByte(text[k]) ? pos : k;
+}
+
 } // namespace
 
 StreamScreen::StreamScreen(Scan scan, std::vector<std::string> request_values,
@@ -189,27 +200,36 @@ Result<std::string> StreamScreen::release(bool final) {
   if (!scanned) {
     return scanned.error();
   }
-  std::vector<classify::Finding>& findings = *scanned;
+  // A finding that starts in the released text was judged when it was released (or is an
+  // artefact of where the context window begins); only findings in the held text count.
+  std::vector<classify::Finding> findings;
+  for (const classify::Finding& f : *scanned) {
+    if (f.start >= base) {
+      findings.push_back(f);
+    }
+  }
 
   // The cut: everything but the last hold_bytes_, pulled back to the start of any finding it
   // would cut through (that finding may still grow) and to a character boundary.
   std::size_t cut = pending_.size();
   if (!final) {
     cut = pending_.size() > hold_bytes_ ? pending_.size() - hold_bytes_ : 0;
+    // Both moves only go back, and each can undo the other (a character boundary inside a
+    // finding, a finding across a boundary), so repeat until neither moves.
     bool moved = true;
     while (moved) {
       moved = false;
       for (const classify::Finding& f : findings) {
-        const std::size_t start = f.start > base ? f.start - base : 0;
-        const std::size_t end = f.end > base ? f.end - base : 0;
-        if (start < cut && end > cut) {
-          cut = start;
+        if (f.start - base < cut && f.end - base > cut) {
+          cut = f.start - base;
           moved = true;
         }
       }
-    }
-    while (cut > 0 && isContinuationByte(pending_[cut])) {
-      --cut;
+      const std::size_t boundary = characterStart(pending_, cut);
+      if (boundary != cut) {
+        cut = boundary;
+        moved = true;
+      }
     }
   }
   if (cut == 0) {
@@ -219,7 +239,7 @@ Result<std::string> StreamScreen::release(bool final) {
   // The findings inside the released part are final: judge them.
   std::vector<classify::Finding> inside;
   for (const classify::Finding& f : findings) {
-    if (f.end > base && f.end - base <= cut) {
+    if (f.end - base <= cut) {
       inside.push_back(f);
     }
   }
@@ -242,9 +262,7 @@ Result<std::string> StreamScreen::release(bool final) {
   } else {
     std::size_t next = 0;
     for (const classify::Finding& f : unseen) {
-      // A finding that began in already released text (it was recognised only now) is redacted
-      // from where the held text begins.
-      const std::size_t start = std::max<std::size_t>(f.start, base) - base;
+      const std::size_t start = f.start - base;
       const std::size_t end = f.end - base;
       if (start < next) {
         continue;
@@ -258,13 +276,18 @@ Result<std::string> StreamScreen::release(bool final) {
     out.append(pending_, next, cut - next);
   }
 
-  // Keep the raw tail of what was released as context for the next scan.
-  context_ += pending_.substr(0, cut);
+  // Keep the raw tail of what was released as context for the next scan. It never begins
+  // inside a finding: a scan starting mid-finding could see a different one there and miss
+  // the next.
+  context_.append(pending_, 0, cut);
   if (context_.size() > kContextBytes) {
     std::size_t drop = context_.size() - kContextBytes;
-    while (drop < context_.size() && isContinuationByte(context_[drop])) {
-      ++drop;
+    for (const classify::Finding& f : *scanned) {
+      if (f.start < drop && f.end > drop) {
+        drop = f.start;
+      }
     }
+    drop = characterStart(context_, drop);
     context_.erase(0, drop);
   }
   pending_.erase(0, cut);

@@ -112,6 +112,10 @@ bool isValidJson(std::string_view text);
 /// same hold-back idea as the placeholder restorer: a suffix that could still be part of an
 /// entity is held until more text shows it is not (at most `hold_bytes`), so no entity is ever
 /// released unscreened, however the stream splits it. `scan` runs the detectors over a text.
+/// `hold_bytes` must be longer than the longest entity `scan` can report (plus the text after it
+/// the detector needs to decide): a longer entity can be released in part before it is seen.
+/// The last 64 released bytes are scanned again with the held text (never starting inside a
+/// finding) so that left boundaries and context words are seen as in a whole-text scan.
 class StreamScreen {
 public:
   using Scan = std::function<Result<std::vector<classify::Finding>>(std::string_view)>;

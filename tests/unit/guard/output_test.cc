@@ -1,3 +1,4 @@
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -224,7 +225,7 @@ TEST_F(StreamScreenTest, DenyStopsBeforeTheValueIsReleased) {
 }
 
 TEST_F(StreamScreenTest, FlagReleasesEverythingAndRecordsTypes) {
-  StreamScreen screen(scanFn(), {}, {}, config::GuardAction::Flag, 16);
+  StreamScreen screen(scanFn(), {}, {}, config::GuardAction::Flag, 32);
   std::string got;
   for (std::size_t i = 0; i < kAnswer.size(); i += 5) {
     got += screen.push(kAnswer.substr(i, 5)).value();
@@ -267,6 +268,37 @@ TEST(StreamScreen, EdgeCases) {
       },
       {}, {}, config::GuardAction::Redact, 4);
   EXPECT_EQ(failing.push("0123456789").error().code, Errc::Internal);
+}
+
+TEST(StreamScreen, AdjacentFindingsAndStrayContinuationBytes) {
+  // Found by guard_fuzz: back-to-back findings followed by stray continuation bytes once let a
+  // cut land inside a finding and a rescan start inside one.
+  const auto at_at = [](std::string_view text) -> Result<std::vector<classify::Finding>> {
+    std::vector<classify::Finding> out;
+    for (std::size_t pos = text.find("@@"); pos != std::string_view::npos;
+         pos = text.find("@@", pos + 2)) {
+      out.push_back(
+          {"AT", static_cast<std::uint32_t>(pos), static_cast<std::uint32_t>(pos + 2), 1});
+    }
+    return out;
+  };
+  std::string text;
+  for (int i = 0; i < 4; ++i) {
+    text += "x@ab@y@@@@" + std::string(11, '\x85');
+  }
+  std::string want;
+  for (int i = 0; i < 4; ++i) {
+    want += "x@ab@y[REDACTED:AT][REDACTED:AT]" + std::string(11, '\x85');
+  }
+  for (std::size_t step = 1; step < 20; ++step) {
+    StreamScreen screen(at_at, {}, {}, config::GuardAction::Redact, 17);
+    std::string got;
+    for (std::size_t i = 0; i < text.size(); i += step) {
+      got += screen.push(std::string_view(text).substr(i, step)).value();
+    }
+    got += screen.finish().value();
+    EXPECT_EQ(got, want) << "pieces of " << step;
+  }
 }
 
 TEST_F(StreamScreenTest, HugeAnswer) {
