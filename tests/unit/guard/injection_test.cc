@@ -222,6 +222,12 @@ TEST(StripHiddenText, RemovesWhatIsFlaggedAndKeepsOrdinaryUnicode) {
       {"\xF0\x9F\x8F\xB4" + tags("gbwls") + "\xF3\xA0\x81\xBF",
        "\xF0\x9F\x8F\xB4" + tags("gbwls") + "\xF3\xA0\x81\xBF"},
       {"caf\xC3\xA9 na\xC3\xAFve", "caf\xC3\xA9 na\xC3\xAFve"},
+      // Removing one character must not leave or create another: a zero-width space that ends
+      // up inside a word, or bytes that join into a bidi override around a removed tag.
+      {"a\xE2\x80\x8B\xE2\x80\xAE\xE2\x80\x8B"
+       "b",
+       "ab"},
+      {"x\xE2\x80" + tags("q") + "\xAEy", "x\xE2\x80y"},
   };
   for (const Strip& c : cases) {
     EXPECT_EQ(stripHiddenText(c.in), c.out) << c.in;
