@@ -47,6 +47,8 @@ struct InjectionAssessment {
 /// ("<|im_start|>system", "### System:"), and hidden text in unusual Unicode: bidi controls
 /// (U+202A-U+202E, U+2066-U+2069), tag characters (U+E0000-U+E007F), runs of zero-width
 /// characters (U+200B-U+200D, U+2060, U+FEFF). Ordinary support and medical text scores 0.
+/// Thread-safe. The first call in the process compiles the rule database (well under a second);
+/// call it once at start-up (any text, even empty) so that no request pays for it.
 InjectionAssessment assessInjection(std::string_view text);
 
 /// `text` without the hidden-Unicode characters assessInjection() looks for (the `redact` action
@@ -110,6 +112,10 @@ bool isValidJson(std::string_view text);
 /// same hold-back idea as the placeholder restorer: a suffix that could still be part of an
 /// entity is held until more text shows it is not (at most `hold_bytes`), so no entity is ever
 /// released unscreened, however the stream splits it. `scan` runs the detectors over a text.
+/// `hold_bytes` must be longer than the longest entity `scan` can report (plus the text after it
+/// the detector needs to decide): a longer entity can be released in part before it is seen.
+/// The last 64 released bytes are scanned again with the held text (never starting inside a
+/// finding) so that left boundaries and context words are seen as in a whole-text scan.
 class StreamScreen {
 public:
   using Scan = std::function<Result<std::vector<classify::Finding>>(std::string_view)>;
@@ -136,7 +142,8 @@ private:
   std::vector<std::string> watched_;
   config::GuardAction action_;
   std::size_t hold_bytes_;
-  std::string pending_;
+  std::string pending_; ///< Received, not yet released.
+  std::string context_; ///< The raw tail of what was released, scanned again for context.
   std::vector<std::string> found_;
 };
 
