@@ -449,6 +449,33 @@ private:
       }
     }
 
+    // Guardrails on the request as the template left it, before it is judged.
+    const auto guardrails = guardrailsFor(config, *model, *principal->tenant);
+    if (!guardrails.empty()) {
+      guard::DenyLists::Scratch* deny_scratch = denyScratchFor(worker, snapshot);
+      if (deny_scratch == nullptr) {
+        co_return co_await fail(
+            makeError(Errc::Internal, "guardrails are unavailable; the request was refused"));
+      }
+      if (auto checked = checkInput(guardrails, config, *snapshot.deny_lists, *deny_scratch, chat,
+                                    trail.guardrails);
+          !checked) {
+        co_return co_await fail(checked.error());
+      }
+    }
+    std::optional<AnswerWatch> watch;
+    if (!explain_only && watchesAnswers(guardrails)) {
+      watch = answerWatch(guardrails, chat);
+      auto values = requestValues(worker, snapshot, chat);
+      if (!values) {
+        co_return co_await fail(values.error());
+      }
+      watch->request_values = std::move(*values);
+    }
+    const guard::StreamScreen::Scan scan = [this, worker, &snapshot](std::string_view text) {
+      return scanText(worker, snapshot, text);
+    };
+
     std::vector<LocatedFinding> located;
     std::vector<TextFinding> pseudonymizable;
     const bool may_pseudonymize =
@@ -597,12 +624,19 @@ private:
           co_return co_await commit(std::move(trail));
         };
         StreamTranscoder transcoder(wire, door.wire, placeholders, client_wants_usage);
+        if (watch) {
+          transcoder.watch(*watch, scan, trail.guardrails);
+        }
         if (co_await relayStream(reply, writer, route, transcoder, commit_stream) ||
             writer.started()) {
           co_return;
         }
-      } else if (auto whole = co_await relayWhole(reply, route, version, keep_alive, placeholders,
-                                                  chat.operation, wire, door.wire)) {
+      } else if (auto whole = co_await relayWhole(
+                     reply, route, version, keep_alive, placeholders, chat.operation, wire,
+                     door.wire, watch ? &*watch : nullptr, scan, trail.guardrails)) {
+        if (whole->refused) {
+          co_return co_await fail(*whole->refused);
+        }
         trail.outcome = "answered";
         trail.tokens_in = whole->usage.input_tokens;
         trail.tokens_out = whole->usage.output_tokens;
@@ -630,6 +664,52 @@ private:
       state.owner = state.scratch ? snapshot.classifier.get() : nullptr;
     }
     return state.scratch.get();
+  }
+
+  guard::DenyLists::Scratch* denyScratchFor(unsigned worker, const Snapshot& snapshot) {
+    Detection& state = gateway_.detection_[worker];
+    if (state.deny_owner != snapshot.deny_lists.get()) {
+      state.deny_scratch = snapshot.deny_lists->makeScratch();
+      state.deny_owner = state.deny_scratch ? snapshot.deny_lists.get() : nullptr;
+    }
+    return state.deny_scratch.get();
+  }
+
+  Result<std::vector<classify::Finding>> scanText(unsigned worker, const Snapshot& snapshot,
+                                                  std::string_view text) {
+    classify::Scratch* scratch = scratchFor(worker, snapshot);
+    if (scratch == nullptr) {
+      return makeError(Errc::Internal, "detection is unavailable");
+    }
+    std::vector<classify::Finding> found;
+    if (auto scanned = snapshot.classifier->scan(text, *scratch, found); !scanned) {
+      return scanned.error();
+    }
+    return found;
+  }
+
+  /// The entity values the request carries (an answer may repeat them: output_entities).
+  Result<std::vector<std::string>> requestValues(unsigned worker, const Snapshot& snapshot,
+                                                 const protocol::ChatRequest& chat) {
+    std::vector<std::string> values;
+    Result<void> outcome;
+    forEachText(chat, [&](const std::string& text, auto&& /*place*/) {
+      if (!outcome) {
+        return;
+      }
+      auto found = scanText(worker, snapshot, text);
+      if (!found) {
+        outcome = found.error();
+        return;
+      }
+      for (const auto& finding : *found) {
+        values.emplace_back(text.substr(finding.start, finding.end - finding.start));
+      }
+    });
+    if (!outcome) {
+      return outcome.error();
+    }
+    return values;
   }
 
   /// Detection for one request, the same for serving and explaining (inspect.h).
@@ -791,6 +871,7 @@ private:
   struct WholeAnswer {
     Response response;
     protocol::Usage usage;
+    std::optional<Error> refused; ///< An answer guardrail withheld the answer.
   };
 
   /// Non-streamed answer: read whole, check it is an answer of the backend's protocol, and make
@@ -799,7 +880,9 @@ private:
   static asio::awaitable<std::optional<WholeAnswer>>
   relayWhole(upstream::Response& reply, const RouteHeaders& route, unsigned version,
              bool keep_alive, const pseudonymize::PlaceholderMap* placeholders,
-             protocol::Operation operation, protocol::Wire backend, protocol::Wire front) {
+             protocol::Operation operation, protocol::Wire backend, protocol::Wire front,
+             const AnswerWatch* watch, const guard::StreamScreen::Scan& scan,
+             FiredGuardrails& fired) {
     auto body = co_await reply.readAll(kMaxUpstreamBodyBytes);
     if (!body) {
       co_return std::nullopt;
@@ -823,7 +906,13 @@ private:
       if (placeholders != nullptr) {
         restoreAnswer(*decoded, *placeholders);
       }
-      if (placeholders != nullptr || backend != front) {
+      if (watch != nullptr) {
+        if (auto checked = checkAnswer(*watch, scan, *decoded, fired); !checked) {
+          WholeAnswer refused{Response{}, usage, checked.error()};
+          co_return refused;
+        }
+      }
+      if (placeholders != nullptr || backend != front || watch != nullptr) {
         *body = front == protocol::Wire::Anthropic
                     ? protocol::encodeAnthropicMessagesResponse(*decoded)
                     : protocol::encodeOpenAiChatResponse(*decoded);
@@ -924,10 +1013,16 @@ private:
                                fmt::format("backend {} ended the stream early", route.backend))
                    : parsed.error();
         transcoder.fail(error, out);
-        co_await commit_once("aborted");
+        co_await commit_once(error.code == Errc::PolicyViolation ? "refused" : "aborted");
       } else if (transcoder.complete() && later.empty()) {
-        if (co_await commit_once("answered")) {
-          transcoder.finish(out);
+        std::vector<protocol::SseEvent> ending;
+        if (auto finished = transcoder.finish(ending); !finished) {
+          // An answer guardrail withheld the answer at its end (json_output).
+          transcoder.fail(finished.error(), out);
+          co_await commit_once("failed");
+        } else if (co_await commit_once("answered")) {
+          out.insert(out.end(), std::make_move_iterator(ending.begin()),
+                     std::make_move_iterator(ending.end()));
         } else {
           transcoder.fail(makeError(Errc::Unavailable, "the audit log cannot be written; the "
                                                        "answer is incomplete (audit.durability: "
@@ -977,6 +1072,17 @@ Snapshot::Snapshot(config::ConfigConstSharedPtr config_in)
     throw std::invalid_argument(built.error().detail);
   }
   classifier = std::move(*built);
+  auto lists = guard::DenyLists::build(*config);
+  if (!lists) {
+    throw std::invalid_argument(lists.error().detail);
+  }
+  deny_lists = std::move(*lists);
+  const bool scores_injection = std::any_of(
+      config->guardrails.begin(), config->guardrails.end(),
+      [](const config::Guardrail& g) { return g.kind == config::GuardKind::PromptInjection; });
+  if (scores_injection) {
+    (void)guard::assessInjection({}); // compiles its rules now, not on the first request
+  }
   const auto scratch = classifier->makeScratch();
   if (!scratch) {
     throw std::invalid_argument("detection: cannot allocate a scan scratch");

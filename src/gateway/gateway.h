@@ -16,6 +16,7 @@
 #include "cordon/auth/key_store.h"
 #include "cordon/classify/classifier.h"
 #include "cordon/config/config.h"
+#include "cordon/guard/guard.h"
 
 namespace cordon::http {
 class Server;
@@ -38,6 +39,8 @@ struct Snapshot {
   config::ConfigConstSharedPtr config;
   auth::KeyStore keys;
   classify::ClassifierConstSharedPtr classifier;
+  /// Every deny_words / deny_regex guardrail, compiled once (guard.h).
+  std::shared_ptr<const guard::DenyLists> deny_lists;
   /// Per prompt template (Config::prompts order): the entity types found in the static text of
   /// its per-target wordings. The base wording is put into the request and scanned with it;
   /// these count for every request that uses the template (a template may be confidential).
@@ -82,6 +85,8 @@ private:
     const classify::Classifier* owner = nullptr;
     classify::ScratchPtr scratch;
     std::vector<classify::Finding> findings;
+    const guard::DenyLists* deny_owner = nullptr;
+    guard::DenyLists::ScratchPtr deny_scratch{nullptr, nullptr};
   };
 
   // Declared first so that it is destroyed last: workers submit records until they stop.

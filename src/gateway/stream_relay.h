@@ -5,6 +5,7 @@
 // No I/O.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "cordon/protocol/chat.h"
 #include "cordon/protocol/sse.h"
 #include "gateway/answer_restore.h"
+#include "gateway/guardrails.h"
 
 namespace cordon::gateway {
 
@@ -22,6 +24,12 @@ public:
   /// OpenAI client's stream_options.include_usage (a usage chunk is sent only when asked).
   StreamTranscoder(protocol::Wire backend, protocol::Wire front,
                    const pseudonymize::PlaceholderMap* placeholders, bool client_wants_usage);
+
+  /// Screens the answer with the request's answer guardrails (`watch`, `fired` outlive the
+  /// transcoder): entities the request did not carry are held back, redacted or refused however
+  /// the stream splits them; JSON validity is judged when the answer is complete. Events are then
+  /// always decoded.
+  void watch(const AnswerWatch& watch, guard::StreamScreen::Scan scan, FiredGuardrails& fired);
 
   /// Whether each event costs a decode and an encode (the gateway then paces its writes).
   bool transcodes() const noexcept { return !passthrough_; }
@@ -36,8 +44,9 @@ public:
   /// True once the backend's end-of-answer marker has arrived.
   bool complete() const noexcept { return complete_; }
 
-  /// The events that end the client's stream after a complete answer.
-  void finish(std::vector<protocol::SseEvent>& out);
+  /// The events that end the client's stream after a complete answer. Fails (nothing appended)
+  /// when an answer guardrail refuses the answer at its end (json_output); call fail() then.
+  Result<void> finish(std::vector<protocol::SseEvent>& out);
 
   /// For a stream that breaks after it started: what the restorer still holds (the client gets
   /// the answer's text before the error, never half a placeholder), then an error event in the
@@ -49,7 +58,10 @@ public:
 
 private:
   Result<void> decodeInto(protocol::SseEvent& event, std::vector<protocol::ChatChunk>& chunks);
-  void emit(protocol::ChatChunk& chunk, std::vector<protocol::SseEvent>& out);
+  Result<void> emit(protocol::ChatChunk& chunk, std::vector<protocol::SseEvent>& out);
+  Result<void> screen(protocol::ChatChunk& chunk);
+  /// Releases what the screens still hold, as a chunk of its own.
+  Result<void> flushScreens(std::vector<protocol::SseEvent>& out);
   void noteUsage(const protocol::SseEvent& event);
 
   protocol::Wire backend_;
@@ -62,6 +74,13 @@ private:
   std::optional<protocol::Usage> usage_;
   std::vector<protocol::ChatChunk> chunks_;
   bool complete_ = false;
+
+  const AnswerWatch* watch_ = nullptr;
+  guard::StreamScreen::Scan scan_;
+  FiredGuardrails* fired_ = nullptr;
+  std::map<std::int64_t, guard::StreamScreen> screens_; ///< Per choice.
+  std::string answer_text_;                             ///< For json_output.
+  protocol::ChatChunk last_header_;
 };
 
 } // namespace cordon::gateway

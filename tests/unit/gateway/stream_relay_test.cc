@@ -101,7 +101,7 @@ TEST_P(TranscoderPairs, TranslatesAndHoldsTheEndUntilFinish) {
     EXPECT_NE(event.event, "message_stop");
   }
   std::vector<SseEvent> end;
-  transcoder.finish(end);
+  ASSERT_TRUE(transcoder.finish(end));
   ASSERT_FALSE(end.empty());
   if (front == Wire::OpenAi) {
     EXPECT_EQ(end.back().data, "[DONE]");
@@ -161,7 +161,7 @@ TEST(StreamTranscoder, RestoresPlaceholdersSplitAcrossEventsForEitherClient) {
       auto events = backend == Wire::OpenAi ? openAiEvents(pieces) : anthropicEvents(pieces);
       std::vector<SseEvent> out;
       ASSERT_TRUE(transcoder.convert(events, out));
-      transcoder.finish(out);
+      ASSERT_TRUE(transcoder.finish(out));
       EXPECT_EQ(textOf(front, out), "Dear Jane Roe, thanks");
     }
   }
