@@ -377,24 +377,6 @@ std::string canonical(const Record& record) {
   member(out, "pseudonymized", record.pseudonymized);
   member(out, "pseudonymized_values", record.pseudonymized_values);
   member(out, "reason", record.reason);
-  if (!record.prompt.empty()) {
-    member(out, "prompt", record.prompt);
-  }
-  if (!record.guardrails.empty()) {
-    appendKey(out, "guardrails");
-    out.push_back('{');
-    bool first_guardrail = true;
-    for (const auto& [name, action] : record.guardrails) {
-      if (!first_guardrail) {
-        out.push_back(',');
-      }
-      first_guardrail = false;
-      appendString(out, name);
-      out.push_back(':');
-      appendString(out, action);
-    }
-    out.push_back('}');
-  }
   appendKey(out, "attempts");
   out.push_back('[');
   first = true;
@@ -416,6 +398,25 @@ std::string canonical(const Record& record) {
   member(out, "tokens_out", record.tokens_out);
   member(out, "outcome", record.outcome);
   member(out, "status", record.status);
+  // Fields added after the first release: at the end, and only when set (docs/audit.md).
+  if (!record.prompt.empty()) {
+    member(out, "prompt", record.prompt);
+  }
+  if (!record.guardrails.empty()) {
+    appendKey(out, "guardrails");
+    out.push_back('{');
+    bool first_guardrail = true;
+    for (const auto& [name, action] : record.guardrails) {
+      if (!first_guardrail) {
+        out.push_back(',');
+      }
+      first_guardrail = false;
+      appendString(out, name);
+      out.push_back(':');
+      appendString(out, action);
+    }
+    out.push_back('}');
+  }
   out.push_back('}');
   return out;
 }
@@ -461,6 +462,14 @@ Result<Record> parseStored(std::string_view json) {
   CORDON_READ(fields, record.pseudonymized, boolean, "pseudonymized");
   CORDON_READ(fields, record.pseudonymized_values, integer<std::uint32_t>, "pseudonymized_values");
   CORDON_READ(fields, record.reason, string, "reason");
+  fields.know("attempts");
+  if (auto attempts = parseAttempts(fields.take("attempts"), record.attempts); !attempts) {
+    return attempts.error();
+  }
+  CORDON_READ(fields, record.tokens_in, integer<std::int64_t>, "tokens_in");
+  CORDON_READ(fields, record.tokens_out, integer<std::int64_t>, "tokens_out");
+  CORDON_READ(fields, record.outcome, string, "outcome");
+  CORDON_READ(fields, record.status, integer<unsigned>, "status");
   // Optional (absent in records written before prompt templates and guardrails).
   fields.know("prompt");
   if (fields.present("prompt")) {
@@ -478,14 +487,6 @@ Result<Record> parseStored(std::string_view json) {
       record.guardrails.emplace(std::string(entry.key()), std::string(entry.value().get_string()));
     }
   }
-  fields.know("attempts");
-  if (auto attempts = parseAttempts(fields.take("attempts"), record.attempts); !attempts) {
-    return attempts.error();
-  }
-  CORDON_READ(fields, record.tokens_in, integer<std::int64_t>, "tokens_in");
-  CORDON_READ(fields, record.tokens_out, integer<std::int64_t>, "tokens_out");
-  CORDON_READ(fields, record.outcome, string, "outcome");
-  CORDON_READ(fields, record.status, integer<unsigned>, "status");
   CORDON_READ(fields, record.hash, string, "hash");
   if (auto others = fields.noOthers(); !others) {
     return others.error();

@@ -58,12 +58,6 @@ struct Record {
   bool pseudonymized = false;
   std::uint32_t pseudonymized_values = 0;
   std::string reason; ///< the rule that refused it, or why the target was eligible
-  /// The prompt template applied, "name@version" (never its text); "" when none. Written to the
-  /// canonical form only when set, so records from before templates keep their hashes.
-  std::string prompt;
-  /// Guardrails that fired: name -> what was done ("denied", "redacted", "flagged"). Written to
-  /// the canonical form only when not empty (as `prompt`).
-  std::map<std::string, std::string> guardrails;
   std::vector<Attempt> attempts;
   std::int64_t tokens_in = 0;
   std::int64_t tokens_out = 0;
@@ -73,6 +67,12 @@ struct Record {
   /// "explained" (POST /v1/cordon/explain: decided, nothing sent), kSealOutcome (a chain's end).
   std::string outcome;
   unsigned status = 0; ///< the HTTP status cordon answered with
+  /// The prompt template applied, "name@version" (never its text); "" when none. Written (after
+  /// `status`) only when set, so records from before templates keep their hashes.
+  std::string prompt;
+  /// Guardrails that fired: name -> what was done ("denied", "redacted", "flagged"). Written to
+  /// the canonical form only when not empty (as `prompt`).
+  std::map<std::string, std::string> guardrails;
 
   friend bool operator==(const Record&, const Record&) = default;
 };
