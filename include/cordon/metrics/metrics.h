@@ -1,0 +1,118 @@
+// Prometheus metrics (text exposition format 0.0.4): counters, gauges and histograms with labels,
+// safe to update from every worker thread at once. Label values are config names (models,
+// tenants, backends, levels, guardrails, outcomes) — never request text; callers must keep it so.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace cordon::metrics {
+
+/// Label values in the order of the family's label names.
+using LabelValues = std::vector<std::string>;
+
+/// A monotonically increasing count. Increments are lock-free (relaxed atomics).
+class Counter {
+public:
+  void add(std::uint64_t n = 1) noexcept { value_.fetch_add(n, std::memory_order_relaxed); }
+  std::uint64_t value() const noexcept { return value_.load(std::memory_order_relaxed); }
+
+private:
+  std::atomic<std::uint64_t> value_{0};
+};
+
+/// Observations into fixed buckets (upper bounds, ascending), plus their sum and count.
+/// Lock-free; the exposition is a consistent-enough snapshot (each bucket read once).
+class Histogram {
+public:
+  explicit Histogram(std::vector<double> upper_bounds);
+  void observe(double value) noexcept;
+
+  const std::vector<double>& upperBounds() const noexcept { return bounds_; }
+  /// Cumulative counts per bucket (le), then +Inf; sum; count.
+  struct Snapshot {
+    std::vector<std::uint64_t> cumulative;
+    double sum = 0;
+    std::uint64_t count = 0;
+  };
+  Snapshot snapshot() const;
+
+private:
+  std::vector<double> bounds_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_; ///< bounds_.size() + 1 (+Inf)
+  std::atomic<std::uint64_t> sum_micros_{0}; ///< sum kept as fixed point (value × 1e6)
+  std::atomic<std::uint64_t> count_{0};
+};
+
+/// A metric family: one name, help text, type and label names; a child per label-value tuple.
+/// Children are created on first use and live as long as the registry (references stay valid).
+template <typename Metric> class Family;
+
+class Registry {
+public:
+  Registry();
+  ~Registry();
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
+  /// Families are declared once at start-up (name: [a-zA-Z_:][a-zA-Z0-9_:]*, label names:
+  /// [a-zA-Z_][a-zA-Z0-9_]*, not starting with "__"); a bad name throws std::invalid_argument
+  /// (start-up code, a programming error).
+  Family<Counter>& counter(std::string name, std::string help,
+                           std::vector<std::string> label_names);
+  Family<Histogram>& histogram(std::string name, std::string help,
+                               std::vector<std::string> label_names,
+                               std::vector<double> upper_bounds);
+  /// A gauge whose value is read when the metrics are scraped (queue depths, open connections).
+  void gauge(std::string name, std::string help, std::function<double()> read);
+
+  /// Every family in declaration order, children in creation order, in the Prometheus text
+  /// format: # HELP / # TYPE lines, label values escaped (\\, \", \n), histograms as _bucket{le}
+  /// (cumulative, ending in +Inf), _sum and _count.
+  std::string exposition() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+template <typename Metric> class Family {
+public:
+  /// The child for `values` (one per label name), created on first use. Takes a lock only to find
+  /// or create the child; callers on hot paths keep the reference.
+  Metric& with(const LabelValues& values);
+
+  // Implementation details, public for the registry's exposition.
+  struct Child {
+    LabelValues values;
+    std::unique_ptr<Metric> metric;
+  };
+  Family(std::string name, std::string help, std::vector<std::string> label_names,
+         std::vector<double> upper_bounds = {});
+  const std::string& name() const noexcept { return name_; }
+  const std::string& help() const noexcept { return help_; }
+  const std::vector<std::string>& labelNames() const noexcept { return label_names_; }
+  /// A stable copy of the children (pointers stay valid).
+  std::vector<const Child*> children() const;
+
+private:
+  std::string name_;
+  std::string help_;
+  std::vector<std::string> label_names_;
+  std::vector<double> upper_bounds_;
+  mutable std::mutex mutex_;
+  std::vector<std::unique_ptr<Child>> children_;
+};
+
+/// Latency buckets in seconds, from 0.5 ms to 60 s.
+std::vector<double> latencyBuckets();
+
+} // namespace cordon::metrics
