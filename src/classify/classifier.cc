@@ -162,6 +162,7 @@ std::size_t findStart(Extend extend, const unsigned char* data, std::size_t from
   switch (extend) {
   case Extend::None:
   case Extend::Rescan:
+  case Extend::CapitalisedPair:
     return from;
   case Extend::Digits:
     start = to;
@@ -646,6 +647,7 @@ public:
   std::vector<std::uint32_t> taken;
   DigitScratch digit_work;
   std::vector<RowMatch> row_matches;
+  std::vector<NameAnchor> name_pairs;
 };
 
 namespace {
@@ -706,6 +708,7 @@ struct Classifier::Impl {
   std::vector<PatternMeta> metas;
   std::vector<DigitRunRow> digit_rows;
   DigitRows shaped;
+  std::vector<std::uint32_t> pair_rows; ///< Extend::CapitalisedPair rows.
   std::uint32_t min_digit_run = std::numeric_limits<std::uint32_t>::max();
 
   Impl() = default;
@@ -776,6 +779,10 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
       } else {
         add(std::string(spec.regex), caseless);
       }
+      continue;
+    }
+    if (spec.extend == Extend::CapitalisedPair) {
+      impl->pair_rows.push_back(id);
       continue;
     }
     if (spec.extend == Extend::Rescan) {
@@ -900,6 +907,15 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
   impl_->shaped.scan(data, text.size(), scratch.digit_work, scratch.row_matches);
   for (const RowMatch& match : scratch.row_matches) {
     addMatch(ctx, match.id, match.start, match.end);
+  }
+  if (!impl_->pair_rows.empty()) {
+    scratch.name_pairs.clear();
+    findCapitalisedPairs(text, scratch.name_pairs);
+    for (const std::uint32_t id : impl_->pair_rows) {
+      for (const NameAnchor& pair : scratch.name_pairs) {
+        addMatch(ctx, id, pair.start, pair.end);
+      }
+    }
   }
   if (!impl_->digit_rows.empty()) {
     scanDigitRuns(impl_->metas.data(), impl_->digit_rows, impl_->min_digit_run, data, text.size(),
