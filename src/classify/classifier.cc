@@ -708,6 +708,8 @@ struct Classifier::Impl {
   std::vector<PatternMeta> metas;
   std::vector<DigitRunRow> digit_rows;
   DigitRows shaped;
+  /// The IPv6 row: in prose "::" is common, a match around it rare.
+  DigitRows colon_shaped{":"};
   std::vector<std::uint32_t> pair_rows; ///< Extend::CapitalisedPair rows.
   std::uint32_t min_digit_run = std::numeric_limits<std::uint32_t>::max();
 
@@ -799,8 +801,10 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
       continue;
     }
     if (spec.extend == Extend::None &&
-        impl->shaped.add(id, spec.regex, spec.caseless, edgesOk(meta, true),
-                         edgesOk(meta, false))) {
+        (impl->shaped.add(id, spec.regex, spec.caseless, edgesOk(meta, true),
+                          edgesOk(meta, false)) ||
+         impl->colon_shaped.add(id, spec.regex, spec.caseless, edgesOk(meta, true),
+                                edgesOk(meta, false)))) {
       continue;
     }
     add(std::string(spec.regex), HS_FLAG_SOM_LEFTMOST | caseless);
@@ -905,6 +909,7 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
   std::erase_if(cands, [](const Candidate& c) { return c.start >= c.end; });
   scratch.row_matches.clear();
   impl_->shaped.scan(data, text.size(), scratch.digit_work, scratch.row_matches);
+  impl_->colon_shaped.scan(data, text.size(), scratch.digit_work, scratch.row_matches);
   for (const RowMatch& match : scratch.row_matches) {
     addMatch(ctx, match.id, match.start, match.end);
   }

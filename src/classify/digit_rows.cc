@@ -67,9 +67,11 @@ void foldCase(ByteSet& set) noexcept {
 
 constexpr int kUnbounded = -1;
 
-/// The widest windows a row may need before its first digit and after or between digits.
+/// The widest windows a row may need before its first digit and after or between digits. A long
+/// trail (a bitcoin address after its first digit) costs little: a window is opened only when the
+/// stretch of the row's bytes around the digits is as wide as a match.
 constexpr std::uint32_t kMaxLead = 8;
-constexpr std::uint32_t kMaxGap = 11;
+constexpr std::uint32_t kMaxGap = 40;
 
 /// A parsed regex: a class (one byte), a sequence, alternatives, or a bounded or unbounded
 /// repetition of one child.
@@ -524,10 +526,6 @@ std::uint64_t reach(const std::vector<std::uint64_t>& follow, std::uint64_t from
   return seen;
 }
 
-bool isDigit(unsigned char c) noexcept {
-  return c >= '0' && c <= '9';
-}
-
 /// Positions that are in `target` or reach one through positions of `allowed` only (`target`
 /// lies within `allowed`).
 std::uint64_t reaching(const std::vector<std::uint64_t>& follow, std::uint64_t target,
@@ -585,9 +583,10 @@ EdgeSet codesOf(const ByteSet& set) noexcept {
   return codes;
 }
 
-bool anyDigitCode(const EdgeSet& codes) noexcept {
-  for (unsigned c = '0'; c <= '9'; ++c) {
-    if (codes[c]) {
+/// True when one of the `anchor` bytes is in `codes`.
+bool anyAnchorCode(const EdgeSet& codes, const ByteSet& anchor) noexcept {
+  for (unsigned c = 0; c < 256; ++c) {
+    if (codes[c] && hasByte(anchor, static_cast<unsigned char>(c))) {
       return true;
     }
   }
@@ -595,6 +594,15 @@ bool anyDigitCode(const EdgeSet& codes) noexcept {
 }
 
 } // namespace
+
+DigitRows::DigitRows() : DigitRows("0123456789") {}
+
+DigitRows::DigitRows(std::string_view anchor_bytes) {
+  for (const char c : anchor_bytes) {
+    setByte(anchor_, static_cast<unsigned char>(c));
+    is_anchor_[static_cast<unsigned char>(c)] = true;
+  }
+}
 
 bool DigitRows::add(std::uint32_t id, std::string_view regex, bool caseless,
                     const EdgeSet& start_ok, const EdgeSet& end_ok) {
@@ -612,7 +620,8 @@ bool DigitRows::add(std::uint32_t id, std::string_view regex, bool caseless,
     return false;
   }
   const std::uint64_t all = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
-  const ByteSet digits = digitSet();
+  // "Digits" below are the anchor bytes (digitSet() unless the constructor was told otherwise).
+  const ByteSet& digits = anchor_;
   std::uint64_t digit_only = 0;
   for (std::size_t p = 0; p < n; ++p) {
     if (isSubset(a.sets[p], digits)) {
@@ -645,8 +654,8 @@ bool DigitRows::add(std::uint32_t id, std::string_view regex, bool caseless,
   for (std::uint64_t m = after_digit; m != 0; m &= m - 1) {
     trail = std::max(trail, longest[static_cast<std::size_t>(std::countr_zero(m))]);
   }
-  // Long runs without digits (tokens after a short number) make windows reach far into the text
-  // around every digit: such rows are cheaper in Hyperscan, where their literals anchor them.
+  // Longer runs without digits (a token after a short number) make windows reach far into the
+  // text around every digit: such rows are cheaper in Hyperscan, where their literals anchor them.
   if (lead > kMaxLead || trail > kMaxGap) {
     return false;
   }
@@ -800,7 +809,7 @@ bool DigitRows::add(std::uint32_t id, std::string_view regex, bool caseless,
     end_edge = end_ok;
   }
   ByteSet lead_second{};
-  bool check_lead_second = (leads & whole.first) == 0 && !anyDigitCode(lead_edge);
+  bool check_lead_second = (leads & whole.first) == 0 && !anyAnchorCode(lead_edge, digits);
   for (std::uint64_t m = reach(a.follow, whole.first & other, other); m != 0; m &= m - 1) {
     const auto p = static_cast<std::size_t>(std::countr_zero(m));
     if ((a.follow[p] & leads) != 0) {
@@ -809,19 +818,19 @@ bool DigitRows::add(std::uint32_t id, std::string_view regex, bool caseless,
   }
   const std::uint64_t trail_first = after_digit & towards_end;
   ByteSet trail_second{};
-  bool check_trail_second = (trail_first & whole.last) == 0 && !anyDigitCode(trail_edge);
+  bool check_trail_second = (trail_first & whole.last) == 0 && !anyAnchorCode(trail_edge, digits);
   for (std::uint64_t m = trail_first; m != 0; m &= m - 1) {
     const auto p = static_cast<std::size_t>(std::countr_zero(m));
     for (std::uint64_t f = a.follow[p] & other & towards_end; f != 0; f &= f - 1) {
       addAll(trail_second, a.sets[static_cast<std::size_t>(std::countr_zero(f))]);
     }
   }
-  if (anyDigitCode(lead_edge) || anyDigitCode(empty_edge)) {
+  if (anyAnchorCode(lead_edge, digits) || anyAnchorCode(empty_edge, digits)) {
     lead_edge.set();
     empty_edge.set();
     check_lead_second = false;
   }
-  if (anyDigitCode(trail_edge) || anyDigitCode(end_edge)) {
+  if (anyAnchorCode(trail_edge, digits) || anyAnchorCode(end_edge, digits)) {
     trail_edge.set();
     end_edge.set();
     check_trail_second = false;
@@ -898,12 +907,12 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
   runs.clear();
   std::size_t i = 0;
   while (i < size) {
-    if (!isDigit(data[i])) {
+    if (!is_anchor_[data[i]]) {
       ++i;
       continue;
     }
     const std::size_t start = i;
-    while (i < size && isDigit(data[i])) {
+    while (i < size && is_anchor_[data[i]]) {
       ++i;
     }
     DigitRun run;

@@ -2,7 +2,8 @@
 // matched without Hyperscan. Together such rows make Hyperscan run large automata over every byte
 // of the text, although each alone is cheap; in prose they can only match around digits. So each
 // row is compiled to a small position automaton, and the automaton runs only over the few bytes
-// around the digit runs that can hold a match the classifier would keep.
+// around the digit runs that can hold a match the classifier would keep. The same works for other
+// anchor bytes than digits: the IPv6 row is anchored on its colons.
 //
 // The reports are what Hyperscan gives for the row: an end of a match with the leftmost start
 // among the matches that end there. Not every such end is reported, only (at least) every one
@@ -59,6 +60,11 @@ inline constexpr std::size_t kMaxDigitRows = 64;
 
 class DigitRows {
 public:
+  /// Rows anchored on digits.
+  DigitRows();
+  /// Rows anchored on other bytes instead (':' for IPv6): "digit" below means one of these.
+  explicit DigitRows(std::string_view anchor_bytes);
+
   /// Takes the row when its regex is in the supported syntax and its shape bounds every match to
   /// the bytes around its digits (see above); false when it must stay in Hyperscan. `start_ok`
   /// (`end_ok`) tells, per edge code, whether the classifier keeps a candidate that starts
@@ -94,6 +100,8 @@ private:
   static void runRow(const Row& row, const unsigned char* data, std::uint32_t from,
                      std::uint32_t to, std::vector<RowMatch>& out);
 
+  ByteSet anchor_{};
+  std::array<bool, 256> is_anchor_{};
   std::vector<Row> rows_;
   /// Per edge code before a run: rows whose first digit-only byte may follow a lead there
   /// (`lead_anchors_`), or start a match there (`empty_anchors_`).

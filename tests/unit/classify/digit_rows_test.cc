@@ -82,6 +82,9 @@ constexpr std::string_view kTexts[] = {
     "9",
     "12-",
     "\n2024-01-02 3\n\n811228-9874 19811228-9874 131052-308T 010101A123N 850101-1234567",
+    "fe80::1%eth0 ::1 2001:db8::8a2e:370:7334 std::vector<int>::at() a:b:c ::: 1:2:3:4:5:6:7:8:9",
+    "1BoatSLRHtKNngkdXEeobR76b53LETtpyT 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy "
+    "12345:AAH4Ybbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
 };
 
 constexpr Row kRows[] = {
@@ -105,17 +108,18 @@ constexpr Row kRows[] = {
 
 /// Rows whose matches may hold no digit, or long digit-free runs: they stay in Hyperscan.
 constexpr Row kRefused[] = {
-    {R"([A-Z]{5})"}, {R"(\d?[a-z]{3})"},    {R"(\d{2}[A-Za-z]{30})"},
+    {R"([A-Z]{5})"}, {R"(\d?[a-z]{3})"},    {R"(\d{2}[A-Za-z]{50})"},
     {R"([a-z]+\d)"}, {R"(\d(?:[a-z]+)\d)"}, {R"(\d\b)"},
     {R"(^\d{3})"},   {R"(\d{3}.)"},
 };
 
-void expectLikeHyperscan(std::string_view regex, bool caseless) {
+void expectLikeHyperscan(std::string_view regex, bool caseless,
+                         std::string_view anchor = "0123456789") {
   EdgeSet all;
   all.set();
-  DigitRows every;
+  DigitRows every(anchor);
   ASSERT_TRUE(every.add(0, regex, caseless, all, all)) << regex;
-  DigitRows words;
+  DigitRows words(anchor);
   ASSERT_TRUE(words.add(0, regex, caseless, wordEdges(), wordEdges())) << regex;
   for (const std::string_view text : kTexts) {
     const std::set<Span> want = hyperscanSpans(regex, caseless, text);
@@ -146,13 +150,24 @@ TEST(DigitRowsTest, EveryBuiltinRowItTakesMatchesHyperscan) {
   all.set();
   int taken = 0;
   for (const PatternSpec& spec : builtinPatterns()) {
-    DigitRows probe;
-    if (spec.extend == Extend::None && probe.add(0, spec.regex, spec.caseless, all, all)) {
-      ++taken;
-      expectLikeHyperscan(spec.regex, spec.caseless);
+    for (const std::string_view anchor : {std::string_view("0123456789"), std::string_view(":")}) {
+      DigitRows probe(anchor);
+      if (spec.extend == Extend::None && probe.add(0, spec.regex, spec.caseless, all, all)) {
+        ++taken;
+        expectLikeHyperscan(spec.regex, spec.caseless, anchor);
+      }
     }
   }
   EXPECT_GT(taken, 40);
+}
+
+TEST(DigitRowsTest, AnchorsOnOtherBytes) {
+  // IPv6 around its colons: "::" is common in prose (std::vector), an address around it rare.
+  expectLikeHyperscan(R"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})", false, ":");
+  DigitRows colons(":");
+  EdgeSet all;
+  all.set();
+  EXPECT_FALSE(colons.add(0, R"(\d{3}-\d{4})", false, all, all)); // no colon in its matches
 }
 
 TEST(DigitRowsTest, RefusesRowsNotBoundByDigits) {
