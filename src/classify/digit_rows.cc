@@ -5,6 +5,10 @@
 #include <limits>
 #include <optional>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace cordon::classify {
 namespace {
 
@@ -598,9 +602,17 @@ bool anyAnchorCode(const EdgeSet& codes, const ByteSet& anchor) noexcept {
 DigitRows::DigitRows() : DigitRows("0123456789") {}
 
 DigitRows::DigitRows(std::string_view anchor_bytes) {
+  anchor_first_ = 255;
   for (const char c : anchor_bytes) {
-    setByte(anchor_, static_cast<unsigned char>(c));
-    is_anchor_[static_cast<unsigned char>(c)] = true;
+    const auto byte = static_cast<unsigned char>(c);
+    setByte(anchor_, byte);
+    is_anchor_[byte] = true;
+    anchor_first_ = std::min(anchor_first_, byte);
+    anchor_last_ = std::max(anchor_last_, byte);
+  }
+  anchor_range_ = !anchor_bytes.empty() && anchor_last_ - anchor_first_ < 127;
+  for (unsigned c = anchor_first_; anchor_range_ && c <= anchor_last_; ++c) {
+    anchor_range_ = is_anchor_[c];
   }
 }
 
@@ -905,23 +917,52 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
   }
   std::vector<DigitRun>& runs = work.runs;
   runs.clear();
-  std::size_t i = 0;
-  while (i < size) {
-    if (!is_anchor_[data[i]]) {
-      ++i;
-      continue;
-    }
-    const std::size_t start = i;
-    while (i < size && is_anchor_[data[i]]) {
-      ++i;
-    }
+  const auto close = [&](std::size_t start, std::size_t end) {
     DigitRun run;
     run.start = static_cast<std::uint32_t>(start);
-    run.end = static_cast<std::uint32_t>(i);
+    run.end = static_cast<std::uint32_t>(end);
     run.before =
         start == 0 ? kEdgeText : edgeCode(data[start - 1], start >= 2 ? data[start - 2] : -1);
-    run.after = i == size ? kEdgeText : edgeCode(data[i], i + 1 < size ? data[i + 1] : -1);
+    run.after = end == size ? kEdgeText : edgeCode(data[end], end + 1 < size ? data[end + 1] : -1);
     runs.push_back(run);
+  };
+  std::size_t i = 0;
+  std::size_t run_start = 0;
+  bool in_run = false;
+#if defined(__SSE2__)
+  // Sixteen bytes at a time when the anchor bytes are one range: where a block's bytes switch
+  // between anchor and other, a run opens or closes.
+  if (anchor_range_) {
+    const __m128i shift = _mm_set1_epi8(static_cast<char>(0x80 - anchor_first_));
+    const __m128i limit = _mm_set1_epi8(static_cast<char>(0x80 + anchor_last_ - anchor_first_ + 1));
+    for (; i + 16 <= size; i += 16) {
+      const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+      const auto in = static_cast<unsigned>(
+          _mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(bytes, shift), limit)));
+      const unsigned before = (in << 1U) | (in_run ? 1U : 0U);
+      for (unsigned flips = (in ^ before) & 0xFFFFU; flips != 0; flips &= flips - 1) {
+        const auto k = static_cast<unsigned>(std::countr_zero(flips));
+        if ((in >> k & 1U) != 0) {
+          run_start = i + k;
+        } else {
+          close(run_start, i + k);
+        }
+      }
+      in_run = (in >> 15U & 1U) != 0;
+    }
+  }
+#endif
+  for (; i < size; ++i) {
+    const bool in = is_anchor_[data[i]];
+    if (in && !in_run) {
+      run_start = i;
+    } else if (!in && in_run) {
+      close(run_start, i);
+    }
+    in_run = in;
+  }
+  if (in_run) {
+    close(run_start, size);
   }
   // Which rows' matches may span the gap from each run to the next.
   for (std::size_t r = 0; r + 1 < runs.size(); ++r) {

@@ -102,6 +102,9 @@ private:
 
   ByteSet anchor_{};
   std::array<bool, 256> is_anchor_{};
+  bool anchor_range_ = false; ///< The anchor bytes are anchor_first_ ... anchor_last_.
+  unsigned char anchor_first_ = 0;
+  unsigned char anchor_last_ = 0;
   std::vector<Row> rows_;
   /// Per edge code before a run: rows whose first digit-only byte may follow a lead there
   /// (`lead_anchors_`), or start a match there (`empty_anchors_`).

@@ -161,6 +161,21 @@ TEST(DigitRowsTest, EveryBuiltinRowItTakesMatchesHyperscan) {
   EXPECT_GT(taken, 40);
 }
 
+TEST(DigitRowsTest, FindsRunsAcrossEveryBlockCut) {
+  // Digit runs are found sixteen bytes at a time: a run across or at every cut must count.
+  const std::string_view text = "4111 1111 1111 1111 and 111-22-3333 12345678901234567890123 4";
+  EdgeSet all;
+  all.set();
+  for (const std::string_view regex : {R"(\d{4}(?: \d{3,6}){2,4})", R"(\d{3}-\d{2}-\d{4})"}) {
+    DigitRows rows;
+    ASSERT_TRUE(rows.add(0, regex, false, all, all));
+    for (std::size_t from = 0; from < 20; ++from) {
+      const std::string_view part = text.substr(from);
+      EXPECT_EQ(digitRowSpans(rows, part), hyperscanSpans(regex, false, part)) << from;
+    }
+  }
+}
+
 TEST(DigitRowsTest, AnchorsOnOtherBytes) {
   // IPv6 around its colons: "::" is common in prose (std::vector), an address around it rare.
   expectLikeHyperscan(R"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})", false, ":");
