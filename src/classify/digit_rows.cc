@@ -72,9 +72,10 @@ void foldCase(ByteSet& set) noexcept {
 constexpr int kUnbounded = -1;
 
 /// The widest windows a row may need before its first digit and after or between digits. A long
-/// trail (a bitcoin address after its first digit) costs little: a window is opened only when the
-/// stretch of the row's bytes around the digits is as wide as a match.
-constexpr std::uint32_t kMaxLead = 8;
+/// lead or trail (a bitcoin address after its first digit, a Mailchimp key before its data-centre
+/// digits) costs little: a window is opened only when the stretch of the row's bytes around the
+/// digits is as wide as a match.
+constexpr std::uint32_t kMaxLead = 40;
 constexpr std::uint32_t kMaxGap = 40;
 
 /// A parsed regex: a class (one byte), a sequence, alternatives, or a bounded or unbounded

@@ -85,6 +85,7 @@ constexpr std::string_view kTexts[] = {
     "fe80::1%eth0 ::1 2001:db8::8a2e:370:7334 std::vector<int>::at() a:b:c ::: 1:2:3:4:5:6:7:8:9",
     "1BoatSLRHtKNngkdXEeobR76b53LETtpyT 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy x1Boat3",
     "12345:AAH4Ybbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb 4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+    "key 0123456789abcdef0123456789abcdef-us12 f0123456789abcdef0123456789abcdef-us1-us2",
 };
 
 constexpr Row kRows[] = {
@@ -103,6 +104,7 @@ constexpr Row kRows[] = {
     {R"([CFGHJK][0-9CFGHJKLMNPRTVWXYZ]{7}[0-9])", true},
     {R"(/?[0-9]{2,3}/[0-9]{3,4}/[0-9]{4,5})"},
     {R"(\d+-\d)"},
+    {R"([0-9a-f]{32}-us\d{1,2})"},
     {R"([a-z]{0,3}\d(?:x\d)*)"},
 };
 
