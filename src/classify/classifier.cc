@@ -245,28 +245,20 @@ EdgeSet edgesOk(const PatternMeta& meta, bool start) {
 
 /// Candidates of the \d{k} rows, as Hyperscan and findStart would give them: a maximal run of
 /// k to kMaxDigitRun digits, whole-token on both sides, for each row with k no longer than the run.
+/// The runs are the ones DigitRows found.
 void scanDigitRuns(const PatternMeta* metas, std::span<const DigitRunRow> rows,
                    std::uint32_t min_length, const unsigned char* data, std::size_t size,
-                   std::vector<Candidate>& out) {
-  std::size_t i = 0;
-  while (i < size) {
-    if (!isDigitByte(data[i])) {
-      ++i;
-      continue;
-    }
-    const std::size_t start = i;
-    while (i < size && isDigitByte(data[i])) {
-      ++i;
-    }
-    const std::size_t length = i - start;
+                   std::span<const DigitRun> runs, std::vector<Candidate>& out) {
+  for (const DigitRun& run : runs) {
+    const std::size_t length = run.end - run.start;
     if (length < min_length || length > kMaxDigitRun) {
       continue;
     }
     for (const DigitRunRow& row : rows) {
       const PatternMeta& meta = metas[row.id];
-      if (row.length <= length && rightOk(meta, data, size, i) && leftOk(meta, data, start)) {
-        out.push_back(
-            Candidate{row.id, static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(i), 0});
+      if (row.length <= length && rightOk(meta, data, size, run.end) &&
+          leftOk(meta, data, run.start)) {
+        out.push_back(Candidate{row.id, run.start, run.end, 0});
       }
     }
   }
@@ -646,6 +638,7 @@ public:
   std::vector<std::uint32_t> bounds; ///< Overlap resolution of large clusters (see acceptLarge).
   std::vector<std::uint32_t> taken;
   DigitScratch digit_work;
+  DigitScratch colon_work;
   std::vector<RowMatch> row_matches;
   std::vector<NameAnchor> name_pairs;
 };
@@ -909,7 +902,7 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
   std::erase_if(cands, [](const Candidate& c) { return c.start >= c.end; });
   scratch.row_matches.clear();
   impl_->shaped.scan(data, text.size(), scratch.digit_work, scratch.row_matches);
-  impl_->colon_shaped.scan(data, text.size(), scratch.digit_work, scratch.row_matches);
+  impl_->colon_shaped.scan(data, text.size(), scratch.colon_work, scratch.row_matches);
   for (const RowMatch& match : scratch.row_matches) {
     addMatch(ctx, match.id, match.start, match.end);
   }
@@ -924,7 +917,7 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
   }
   if (!impl_->digit_rows.empty()) {
     scanDigitRuns(impl_->metas.data(), impl_->digit_rows, impl_->min_digit_run, data, text.size(),
-                  cands);
+                  scratch.digit_work.runs, cands);
   }
   // In (end, pattern) order, a longer match of the same pattern from the same start replaces the
   // shorter one when nothing came between them.

@@ -913,9 +913,6 @@ bool DigitRows::add(std::uint32_t id, std::string_view regex, bool caseless,
 
 void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& work,
                      std::vector<RowMatch>& out) const {
-  if (rows_.empty()) {
-    return;
-  }
   std::vector<DigitRun>& runs = work.runs;
   runs.clear();
   const auto close = [&](std::size_t start, std::size_t end) {
@@ -964,6 +961,9 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
   }
   if (in_run) {
     close(run_start, size);
+  }
+  if (rows_.empty()) {
+    return;
   }
   // Which rows' matches may span the gap from each run to the next.
   for (std::size_t r = 0; r + 1 < runs.size(); ++r) {
