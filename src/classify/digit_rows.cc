@@ -1058,7 +1058,8 @@ void DigitRows::runRow(const Row& row, const unsigned char* data, std::uint32_t 
     std::uint32_t start;
     std::uint64_t live;
   };
-  std::array<Thread, kMaxRowPositions> threads{};
+  // Not zeroed: only the first `count` are ever read, and a window is often a few bytes.
+  std::array<Thread, kMaxRowPositions> threads;
   std::size_t count = 0;
   for (std::uint32_t i = begin; i < to; ++i) {
     const std::uint64_t on = row.on_byte[data[i]];
