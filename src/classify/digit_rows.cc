@@ -889,6 +889,7 @@ bool DigitRows::add(std::uint32_t id, std::string_view regex, bool caseless,
   row.last = whole.last;
   row.trail = trail;
   row.widest = widest;
+  row.end_ok = end_ok;
   row.min_width = min_width;
   for (std::size_t p = 0; p < n; ++p) {
     // Most positions lead only to the next one (a sequence): those step by a shift.
@@ -1026,7 +1027,7 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
           continue;
         }
         if ((open & bit) != 0) {
-          runRow(row, data, window.from, window.to, out);
+          runRow(row, data, size, window.from, window.to, out);
         }
         window = Window{from, to};
         open |= bit;
@@ -1039,12 +1040,12 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
   }
   for (; open != 0; open &= open - 1) {
     const auto index = static_cast<std::size_t>(std::countr_zero(open));
-    runRow(rows_[index], data, windows[index].from, windows[index].to, out);
+    runRow(rows_[index], data, size, windows[index].from, windows[index].to, out);
   }
 }
 
-void DigitRows::runRow(const Row& row, const unsigned char* data, std::uint32_t from,
-                       std::uint32_t to, std::vector<RowMatch>& out) {
+void DigitRows::runRow(const Row& row, const unsigned char* data, std::size_t size,
+                       std::uint32_t from, std::uint32_t to, std::vector<RowMatch>& out) {
   // Matches ending after `from` may start before it: as far back as the widest match, over the
   // row's own bytes.
   std::uint32_t begin = from;
@@ -1082,7 +1083,10 @@ void DigitRows::runRow(const Row& row, const unsigned char* data, std::uint32_t 
       threads[kept++] = Thread{i, fresh};
     }
     count = kept;
-    if (i + 1 > from) {
+    // An end the caller would refuse is not reported at all.
+    if (i + 1 > from && (row.last & (claimed | fresh)) != 0 &&
+        row.end_ok[i + 1 == size ? kEdgeText
+                                 : edgeCode(data[i + 1], i + 2 < size ? data[i + 2] : -1)]) {
       for (std::size_t t = 0; t < count; ++t) {
         if ((threads[t].live & row.last) != 0) {
           out.push_back(RowMatch{row.id, threads[t].start, i + 1});

@@ -95,11 +95,12 @@ private:
     std::uint32_t widest = 0;                 ///< Most bytes of a match.
     std::uint32_t min_width = 0;              ///< Fewest bytes of a match.
     ByteSet reach{};                          ///< The alphabet and every digit.
+    EdgeSet end_ok;                           ///< The caller's `end_ok`.
   };
 
   /// Reports the row's matches that end in (from, to].
-  static void runRow(const Row& row, const unsigned char* data, std::uint32_t from,
-                     std::uint32_t to, std::vector<RowMatch>& out);
+  static void runRow(const Row& row, const unsigned char* data, std::size_t size,
+                     std::uint32_t from, std::uint32_t to, std::vector<RowMatch>& out);
 
   ByteSet anchor_{};
   std::array<bool, 256> is_anchor_{};
