@@ -86,6 +86,7 @@ constexpr std::string_view kTexts[] = {
     "1BoatSLRHtKNngkdXEeobR76b53LETtpyT 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy x1Boat3",
     "12345:AAH4Ybbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb 4b825dc642cb6eb9a060e54bf8d69288fbee4904",
     "key 0123456789abcdef0123456789abcdef-us12 f0123456789abcdef0123456789abcdef-us1-us2",
+    "7\vam 7\fpm 7\rAM 7\xA0pm 7\205am 12:30\tPM 4111\v1111 1111 1111",
 };
 
 constexpr Row kRows[] = {
