@@ -3,10 +3,12 @@
 // where the start cannot be had otherwise: a fixed-width pattern starts `width` bytes before its
 // end, a bare digit-run row (\d{k}) is found by a plain loop over the digit runs instead of by
 // Hyperscan, and an Extend::Rescan row gets its start from a rescan of the few bytes before its
-// end. The match callback only records candidates (after the cheap whole-token checks), which are
-// then put in (end, pattern) order so that the result does not depend on the order in which
-// Hyperscan happens to report; validators, context words, thresholds and overlap resolution run
-// afterwards on that short list.
+// end. The rows shaped around digits (cards, phones, dates, national IDs) are not in Hyperscan at
+// all: together they made its automaton slow on every byte, so DigitRows (digit_rows.h) matches
+// them near the digit runs. The match callback only records candidates (after the cheap whole-token
+// checks), which are then put in (end, pattern) order so that the result does not depend on the
+// order in which Hyperscan happens to report; validators, context words, thresholds and overlap
+// resolution run afterwards on that short list.
 #include "cordon/classify/classifier.h"
 
 #include <algorithm>
@@ -22,6 +24,7 @@
 
 #include <hs/hs.h>
 
+#include "classify/digit_rows.h"
 #include "classify/names.h"
 #include "classify/patterns.h"
 #include "classify/validators.h"
@@ -159,6 +162,7 @@ std::size_t findStart(Extend extend, const unsigned char* data, std::size_t from
   switch (extend) {
   case Extend::None:
   case Extend::Rescan:
+  case Extend::CapitalisedPair:
     return from;
   case Extend::Digits:
     start = to;
@@ -184,54 +188,77 @@ std::size_t findStart(Extend extend, const unsigned char* data, std::size_t from
   return start == anchor ? kNone : start;
 }
 
-int onMatch(unsigned int id, unsigned long long from, unsigned long long to, unsigned int /*flags*/,
-            void* user) {
-  auto* ctx = static_cast<MatchContext*>(user);
-  const PatternMeta& meta = ctx->metas[id];
+/// Records a match of row `id` as a candidate after the cheap whole-token checks, the same for a
+/// Hyperscan report and for one of DigitRows.
+void addMatch(const MatchContext& ctx, std::uint32_t id, std::size_t from, std::size_t to) {
+  const PatternMeta& meta = ctx.metas[id];
   // An IBAN match is only its first eight characters; its end is decided in growIban.
-  if (meta.check != Check::Iban && !rightOk(meta, ctx->data, ctx->size, to)) {
-    return 0;
+  if (meta.check != Check::Iban && !rightOk(meta, ctx.data, ctx.size, to)) {
+    return;
   }
   if (meta.extend == Extend::Rescan) {
-    ctx->out->push_back(Candidate{id, kPendingStart, static_cast<std::uint32_t>(to), 0});
-    return 0;
+    ctx.out->push_back(Candidate{id, kPendingStart, static_cast<std::uint32_t>(to), 0});
+    return;
   }
   if (meta.width != 0) {
     from = to - meta.width;
   }
-  from = findStart(meta.extend, ctx->data, from, to);
-  if (from >= to || !leftOk(meta, ctx->data, from)) {
-    return 0;
+  from = findStart(meta.extend, ctx.data, from, to);
+  if (from >= to || !leftOk(meta, ctx.data, from)) {
+    return;
   }
-  ctx->out->push_back(
+  ctx.out->push_back(
       Candidate{id, static_cast<std::uint32_t>(from), static_cast<std::uint32_t>(to), 0});
+}
+
+int onMatch(unsigned int id, unsigned long long from, unsigned long long to, unsigned int /*flags*/,
+            void* user) {
+  addMatch(*static_cast<const MatchContext*>(user), id, static_cast<std::size_t>(from),
+           static_cast<std::size_t>(to));
   return 0;
+}
+
+/// Per edge code of a digit run (see digit_rows.h), whether addMatch keeps a candidate of `meta`
+/// that starts right after it (`start`) or ends right before it; found by asking leftOk / rightOk
+/// about a few bytes with that edge, so the two never disagree.
+EdgeSet edgesOk(const PatternMeta& meta, bool start) {
+  EdgeSet ok;
+  for (std::size_t code = 0; code < kEdgeCodes; ++code) {
+    std::array<unsigned char, 3> bytes{};
+    const auto edge = static_cast<unsigned char>(code < 256              ? code
+                                                 : code == kEdgeDotAlnum ? '.'
+                                                                         : '-');
+    if (start) {
+      bytes = {code < 256 ? static_cast<unsigned char>(' ') : static_cast<unsigned char>('a'), edge,
+               '0'};
+      ok[code] = leftOk(meta, bytes.data(), code == kEdgeText ? 0 : 2);
+    } else if (meta.check == Check::Iban) {
+      ok[code] = true; // its end is decided in growIban
+    } else {
+      bytes = {'0', edge,
+               code < 256 ? static_cast<unsigned char>(' ') : static_cast<unsigned char>('a')};
+      ok[code] = rightOk(meta, bytes.data(), code == kEdgeText ? 1 : 3, 1);
+    }
+  }
+  return ok;
 }
 
 /// Candidates of the \d{k} rows, as Hyperscan and findStart would give them: a maximal run of
 /// k to kMaxDigitRun digits, whole-token on both sides, for each row with k no longer than the run.
+/// The runs are the ones DigitRows found.
 void scanDigitRuns(const PatternMeta* metas, std::span<const DigitRunRow> rows,
                    std::uint32_t min_length, const unsigned char* data, std::size_t size,
-                   std::vector<Candidate>& out) {
-  std::size_t i = 0;
-  while (i < size) {
-    if (!isDigitByte(data[i])) {
-      ++i;
-      continue;
-    }
-    const std::size_t start = i;
-    while (i < size && isDigitByte(data[i])) {
-      ++i;
-    }
-    const std::size_t length = i - start;
+                   std::span<const DigitRun> runs, std::vector<Candidate>& out) {
+  for (const DigitRun& run : runs) {
+    const std::size_t length = run.end - run.start;
     if (length < min_length || length > kMaxDigitRun) {
       continue;
     }
     for (const DigitRunRow& row : rows) {
       const PatternMeta& meta = metas[row.id];
-      if (row.length <= length && rightOk(meta, data, size, i) && leftOk(meta, data, start)) {
-        out.push_back(
-            Candidate{row.id, static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(i), 0});
+      if (row.length <= length && rightOk(meta, data, size, run.end) &&
+          leftOk(meta, data, run.start)) {
+        out.push_back(Candidate{row.id, run.start, run.end, 0});
       }
     }
   }
@@ -610,6 +637,10 @@ public:
   std::vector<Candidate> accepted;
   std::vector<std::uint32_t> bounds; ///< Overlap resolution of large clusters (see acceptLarge).
   std::vector<std::uint32_t> taken;
+  DigitScratch digit_work;
+  DigitScratch colon_work;
+  std::vector<RowMatch> row_matches;
+  std::vector<NameAnchor> name_pairs;
 };
 
 namespace {
@@ -669,6 +700,10 @@ struct Classifier::Impl {
   std::vector<std::string> types;
   std::vector<PatternMeta> metas;
   std::vector<DigitRunRow> digit_rows;
+  DigitRows shaped;
+  /// The IPv6 row: in prose "::" is common, a match around it rare.
+  DigitRows colon_shaped{":"};
+  std::vector<std::uint32_t> pair_rows; ///< Extend::CapitalisedPair rows.
   std::uint32_t min_digit_run = std::numeric_limits<std::uint32_t>::max();
 
   Impl() = default;
@@ -741,6 +776,10 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
       }
       continue;
     }
+    if (spec.extend == Extend::CapitalisedPair) {
+      impl->pair_rows.push_back(id);
+      continue;
+    }
     if (spec.extend == Extend::Rescan) {
       hs_database_t* rescan = nullptr;
       hs_compile_error_t* error = nullptr;
@@ -752,6 +791,13 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
       impl->rescan_dbs.push_back(rescan);
       impl->metas.back().rescan = rescan;
       add(std::string(spec.regex), caseless);
+      continue;
+    }
+    if (spec.extend == Extend::None &&
+        (impl->shaped.add(id, spec.regex, spec.caseless, edgesOk(meta, true),
+                          edgesOk(meta, false)) ||
+         impl->colon_shaped.add(id, spec.regex, spec.caseless, edgesOk(meta, true),
+                                edgesOk(meta, false)))) {
       continue;
     }
     add(std::string(spec.regex), HS_FLAG_SOM_LEFTMOST | caseless);
@@ -854,9 +900,24 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
     }
   }
   std::erase_if(cands, [](const Candidate& c) { return c.start >= c.end; });
+  scratch.row_matches.clear();
+  impl_->shaped.scan(data, text.size(), scratch.digit_work, scratch.row_matches);
+  impl_->colon_shaped.scan(data, text.size(), scratch.colon_work, scratch.row_matches);
+  for (const RowMatch& match : scratch.row_matches) {
+    addMatch(ctx, match.id, match.start, match.end);
+  }
+  if (!impl_->pair_rows.empty()) {
+    scratch.name_pairs.clear();
+    findCapitalisedPairs(text, scratch.name_pairs);
+    for (const std::uint32_t id : impl_->pair_rows) {
+      for (const NameAnchor& pair : scratch.name_pairs) {
+        addMatch(ctx, id, pair.start, pair.end);
+      }
+    }
+  }
   if (!impl_->digit_rows.empty()) {
     scanDigitRuns(impl_->metas.data(), impl_->digit_rows, impl_->min_digit_run, data, text.size(),
-                  cands);
+                  scratch.digit_work.runs, cands);
   }
   // In (end, pattern) order, a longer match of the same pattern from the same start replaces the
   // shorter one when nothing came between them.

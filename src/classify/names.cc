@@ -2,10 +2,15 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <span>
 #include <string>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "classify/gazetteer.h"
 
@@ -292,6 +297,9 @@ constexpr auto kNameSuffixes = [] {
 constexpr auto kParticles = std::to_array<std::string_view>(
     {"van",   "von", "de",  "der", "den", "da", "di",  "du",  "la", "le", "del",
      "della", "dos", "das", "ter", "ten", "zu", "bin", "ibn", "al", "el"});
+
+// "’s": the right single quotation mark in UTF-8, then 's'.
+constexpr std::string_view kRightQuoteS = "\xE2\x80\x99s";
 
 // Months that are also given names end a name only before a day or a year ("May 2024").
 constexpr auto kNameMonths = std::to_array<std::string_view>({"April", "August", "June", "May"});
@@ -873,6 +881,131 @@ const NameExpressions& nameExpressions() {
     return e;
   }();
   return expressions;
+}
+
+namespace {
+
+bool isAsciiUpperByte(unsigned char c) noexcept {
+  return c >= 'A' && c <= 'Z';
+}
+bool isAsciiLowerByte(unsigned char c) noexcept {
+  return c >= 'a' && c <= 'z';
+}
+
+/// The leftmost start of a capitalised word (kCapWord: "Anna", "Jean-Luc") that ends at `end`;
+/// kNone when none does. The word's lower-case letters are the whole run of them before `end`,
+/// so at most two starts exist, the hyphenated one being the leftmost.
+std::size_t capWordStartBefore(std::string_view text, std::size_t end) noexcept {
+  const auto lower_run_start = [&](std::size_t to) {
+    std::size_t from = to;
+    while (from > 0 && isAsciiLowerByte(byteAt(text, from - 1))) {
+      --from;
+    }
+    return from;
+  };
+  const std::size_t lower = lower_run_start(end);
+  if (lower == end || lower == 0 || !isAsciiUpperByte(byteAt(text, lower - 1))) {
+    return kNone;
+  }
+  const std::size_t start = lower - 1;
+  if (start >= 2 && byteAt(text, start - 1) == '-') {
+    const std::size_t first_lower = lower_run_start(start - 1);
+    if (first_lower < start - 1 && first_lower > 0 &&
+        isAsciiUpperByte(byteAt(text, first_lower - 1))) {
+      return first_lower - 1;
+    }
+  }
+  return start;
+}
+
+/// Bytes of the upper-case letter (kUpper) at `pos`, 0 when there is none.
+std::size_t upperLetterAt(std::string_view text, std::size_t pos) noexcept {
+  const unsigned char c = byteAt(text, pos);
+  if (isAsciiUpperByte(c)) {
+    return 1;
+  }
+  if (pos + 1 >= text.size()) {
+    return 0;
+  }
+  const unsigned char next = byteAt(text, pos + 1);
+  if ((c == 0xC3 && next >= 0x80 && next <= 0x9E) ||
+      ((c == 0xC4 || c == 0xC5) && next >= 0x80 && next <= 0xBF)) {
+    return 2;
+  }
+  return 0;
+}
+
+/// The matches of NameExpressions::given that end at or just after `i`: after an apostrophe's
+/// "'s", or after the upper-case letter at `i` when a space precedes it.
+void capitalisedPairsAt(std::string_view text, std::size_t i, std::vector<NameAnchor>& out) {
+  const auto emit = [&](std::size_t start, std::size_t end) {
+    out.push_back(NameAnchor{static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(end)});
+  };
+  const unsigned char c = byteAt(text, i);
+  if (c == '\'' || c == 0xE2) {
+    // "Kate's", "Kate’s"
+    const std::string_view mark = c == '\'' ? std::string_view("'s") : kRightQuoteS;
+    if (text.substr(i, mark.size()) == mark) {
+      if (const std::size_t start = capWordStartBefore(text, i); start != kNone) {
+        emit(start, i + mark.size());
+      }
+    }
+    return;
+  }
+  const std::size_t upper = upperLetterAt(text, i);
+  if (upper == 0 || byteAt(text, i - 1) != ' ') {
+    return;
+  }
+  // "Anna Schmidt": the word before the space. "Ludwig van Beethoven": the word before a
+  // particle, which is the whole lower-case word between two spaces, so there is at most one.
+  std::size_t start = capWordStartBefore(text, i - 1);
+  std::size_t word = i - 1;
+  while (word > 0 && i - 1 - word < 5 && isAsciiLowerByte(byteAt(text, word - 1))) {
+    --word;
+  }
+  if (word < i - 1 && word >= 2 && byteAt(text, word - 1) == ' ') {
+    const std::string_view particle = text.substr(word, i - 1 - word);
+    if (std::find(kParticles.begin(), kParticles.end(), particle) != kParticles.end()) {
+      start = std::min(start, capWordStartBefore(text, word - 1));
+    }
+  }
+  if (start != kNone) {
+    emit(start, i + upper);
+  }
+}
+
+} // namespace
+
+void findCapitalisedPairs(std::string_view text, std::vector<NameAnchor>& out) {
+  std::size_t i = 1;
+#if defined(__SSE2__)
+  // Sixteen bytes at a time: only an upper-case letter after a space, an upper-case lead byte
+  // (0xC3-0xC5) after a space, an apostrophe or the first byte of "’" can end a match.
+  const auto* data = reinterpret_cast<const unsigned char*>(text.data());
+  const __m128i space = _mm_set1_epi8(' ');
+  const __m128i upper_shift = _mm_set1_epi8(static_cast<char>(0x80 - 'A'));
+  const __m128i upper_limit = _mm_set1_epi8(static_cast<char>(0x80 + 26));
+  const __m128i lead_shift = _mm_set1_epi8(static_cast<char>(0x80 - 0xC3));
+  const __m128i lead_limit = _mm_set1_epi8(static_cast<char>(0x80 + 3));
+  const __m128i apostrophe = _mm_set1_epi8('\'');
+  const __m128i quote = _mm_set1_epi8(static_cast<char>(0xE2));
+  for (; i + 16 <= text.size(); i += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+    const __m128i before = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i - 1));
+    const __m128i upper =
+        _mm_or_si128(_mm_cmplt_epi8(_mm_add_epi8(bytes, upper_shift), upper_limit),
+                     _mm_cmplt_epi8(_mm_add_epi8(bytes, lead_shift), lead_limit));
+    const __m128i hits =
+        _mm_or_si128(_mm_and_si128(upper, _mm_cmpeq_epi8(before, space)),
+                     _mm_or_si128(_mm_cmpeq_epi8(bytes, apostrophe), _mm_cmpeq_epi8(bytes, quote)));
+    for (auto mask = static_cast<unsigned>(_mm_movemask_epi8(hits)); mask != 0; mask &= mask - 1) {
+      capitalisedPairsAt(text, i + static_cast<std::size_t>(std::countr_zero(mask)), out);
+    }
+  }
+#endif
+  for (; i < text.size(); ++i) {
+    capitalisedPairsAt(text, i, out);
+  }
 }
 
 bool refineName(std::string_view text, std::uint32_t& start, std::uint32_t& end) noexcept {

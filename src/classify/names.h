@@ -1,6 +1,7 @@
 // PERSON and LOCATION by rules: a title, a given name from the gazetteer, a naming phrase or a
 // letter's closing line before a name; a place preposition before a place. Hyperscan finds the
-// anchor (patterns_names.cc); refineName() then reads the words after it and decides the span.
+// anchor (patterns_names.cc), findCapitalisedPairs() that of the capitalised-pair row; refineName()
+// then reads the words after it and decides the span.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,18 @@ struct NameExpressions {
   std::vector<std::string> places; ///< "Germany", "New York": one literal per place
 };
 const NameExpressions& nameExpressions();
+
+/// One match of the capitalised-pair row (NameExpressions::given): its leftmost start and its end.
+struct NameAnchor {
+  std::uint32_t start = 0;
+  std::uint32_t end = 0;
+};
+
+/// Every match of NameExpressions::given in `text`, as Hyperscan reports them (each end once, with
+/// its leftmost start), appended to `out` in no particular order. The row is not in Hyperscan:
+/// an upper-case letter after a word is common in prose, and this loop finds its matches at a
+/// fraction of the cost of a start-of-match automaton over every byte.
+void findCapitalisedPairs(std::string_view text, std::vector<NameAnchor>& out);
 
 /// Narrows a Check::Name candidate [start, end) to the name or place it introduces (the title,
 /// naming phrase, closing line or preposition left out) and checks the words around it. Which

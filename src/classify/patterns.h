@@ -56,6 +56,9 @@ enum class Extend : std::uint8_t {
   /// end with the row alone. For rows whose only unbounded parts are whitespace runs and that
   /// hold at most kRescanNonSpace other bytes, so the rescan window is bounded.
   Rescan,
+  /// Not in Hyperscan: findCapitalisedPairs() (names.h) reports the row's matches. The regex is
+  /// kept as the definition of what it reports (and to check that against Hyperscan in tests).
+  CapitalisedPair,
 };
 
 /// The most non-whitespace bytes an Extend::Rescan match may hold.

@@ -19,8 +19,10 @@ std::span<const PatternSpec> namePatterns() noexcept {
                          .boundary = Boundary::None,
                          .score = 0.85F};
     };
-    std::vector<PatternSpec> rows{row("PERSON", e.title), row("PERSON", e.given),
-                                  row("PERSON", e.trigger), row("PERSON", e.closing)};
+    PatternSpec pair = row("PERSON", e.given);
+    pair.extend = Extend::CapitalisedPair;
+    std::vector<PatternSpec> rows{row("PERSON", e.title), pair, row("PERSON", e.trigger),
+                                  row("PERSON", e.closing)};
     for (const std::string& place : e.places) {
       rows.push_back(row("LOCATION", place));
     }
