@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -31,8 +32,20 @@ private:
 
 /// Observations into fixed buckets (upper bounds, ascending), plus their sum and count.
 /// Lock-free; the exposition is a consistent-enough snapshot (each bucket read once).
+///
+/// A value v falls into the first bucket whose bound is >= v (`le` is inclusive). Negative and
+/// NaN observations clamp to 0: the metrics here are latencies and sizes, where a negative value
+/// can only be a clock step, and a clamped value keeps the sum monotonic as Prometheus expects.
+///
+/// The sum is kept in fixed point (micro-units, value × 1e6, rounded to nearest) in one 64-bit
+/// atomic, because a double has no lock-free fetch_add. Each observation thus carries at most
+/// 0.5e-6 units of rounding error (0.5 µs for seconds), and the sum saturates per observation at
+/// 1.8e13 units; the running total wraps after 1.8e13 units in all (about 580,000 years of
+/// latency in seconds), which Prometheus would see as a counter reset.
 class Histogram {
 public:
+  /// `upper_bounds` must be finite and strictly ascending (std::invalid_argument otherwise; the
+  /// registry checks them when the family is declared, so with() never throws).
   explicit Histogram(std::vector<double> upper_bounds);
   void observe(double value) noexcept;
 
@@ -47,9 +60,10 @@ public:
 
 private:
   std::vector<double> bounds_;
-  std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_; ///< bounds_.size() + 1 (+Inf)
+  /// Per-bucket (not cumulative) counts, bounds_.size() + 1 (the last is +Inf). The count is
+  /// their total, so `_count` always equals the `+Inf` bucket and observe() touches two atomics.
+  std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;
   std::atomic<std::uint64_t> sum_micros_{0}; ///< sum kept as fixed point (value × 1e6)
-  std::atomic<std::uint64_t> count_{0};
 };
 
 /// A metric family: one name, help text, type and label names; a child per label-value tuple.
@@ -65,13 +79,17 @@ public:
 
   /// Families are declared once at start-up (name: [a-zA-Z_:][a-zA-Z0-9_:]*, label names:
   /// [a-zA-Z_][a-zA-Z0-9_]*, not starting with "__"); a bad name throws std::invalid_argument
-  /// (start-up code, a programming error).
+  /// (start-up code, a programming error). So do a duplicate label name, a histogram label named
+  /// "le", bad bucket bounds, and a name already exposed by another family (including a
+  /// histogram's name_bucket, name_sum and name_count).
   Family<Counter>& counter(std::string name, std::string help,
                            std::vector<std::string> label_names);
   Family<Histogram>& histogram(std::string name, std::string help,
                                std::vector<std::string> label_names,
                                std::vector<double> upper_bounds);
   /// A gauge whose value is read when the metrics are scraped (queue depths, open connections).
+  /// `read` runs on the scraping thread with the registry locked: it must be thread-safe and must
+  /// not call back into the registry.
   void gauge(std::string name, std::string help, std::function<double()> read);
 
   /// Every family in declaration order, children in creation order, in the Prometheus text
@@ -87,7 +105,11 @@ private:
 template <typename Metric> class Family {
 public:
   /// The child for `values` (one per label name), created on first use. Takes a lock only to find
-  /// or create the child; callers on hot paths keep the reference.
+  /// or create the child; callers on hot paths keep the reference. A family without labels has
+  /// its single child from the start, so it is exported (at 0) before the first update.
+  ///
+  /// A wrong number of values is a programming error: it asserts in debug builds; in release it
+  /// returns a child shared by all such calls that is never exported, so the request goes on.
   Metric& with(const LabelValues& values);
 
   // Implementation details, public for the registry's exposition.
@@ -108,8 +130,15 @@ private:
   std::string help_;
   std::vector<std::string> label_names_;
   std::vector<double> upper_bounds_;
+  struct ValuesHash {
+    std::size_t operator()(const LabelValues& values) const noexcept;
+  };
+  std::unique_ptr<Metric> makeMetric() const;
+
   mutable std::mutex mutex_;
-  std::vector<std::unique_ptr<Child>> children_;
+  std::vector<std::unique_ptr<Child>> children_; ///< creation order, for the exposition
+  std::unordered_map<LabelValues, Child*, ValuesHash> index_;
+  std::unique_ptr<Metric> invalid_; ///< the sink for label-count mismatches
 };
 
 /// Latency buckets in seconds, from 0.5 ms to 60 s.
