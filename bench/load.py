@@ -293,7 +293,8 @@ tenants:
 """
         with open(path, "w") as f:
             f.write(config)
-        proc = procs.start(name, [cordon, "serve", "-c", path], workdir)
+        # Access log off, as nginx runs here (access_log off): the same work on both sides.
+        proc = procs.start(name, [cordon, "serve", "-c", path, "--log-level", "warn"], workdir)
         try:
             port = wait_for_listening(proc, name, workdir)
         except RuntimeError as error:

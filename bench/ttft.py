@@ -119,7 +119,8 @@ def main():
         sim_port = wait_for_listening(sim, "simulator", workdir)
         config = os.path.join(workdir, "cordon.yaml")
         write_config(config, sim_port, workdir)
-        gateway = procs.start("cordon", [args.cordon, "serve", "-c", config], workdir)
+        gateway = procs.start("cordon", [args.cordon, "serve", "-c", config, "--log-level", "warn"],
+                              workdir)
         port = wait_for_listening(gateway, "cordon", workdir)
 
         cases = {

@@ -21,6 +21,8 @@ packages=(
   curl
   # the PERSON / LOCATION gazetteer is generated at build time from miscfiles by a Python script
   miscfiles python3
+  # `promtool check metrics` validates GET /metrics in the integration tests
+  prometheus
 )
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)

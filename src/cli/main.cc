@@ -15,6 +15,7 @@
 
 #include "cli/audit_commands.h"
 #include "cli/commands.h"
+#include "cli/logging.h"
 #include "cli/scan.h"
 #include "cordon/config/config.h"
 #include "demo/demo.h"
@@ -116,13 +117,17 @@ int run(int argc, char** argv) {
   CLI::App app{"cordon: an LLM gateway that routes every request to a trust boundary allowed "
                "to see it"};
   app.require_subcommand(1);
-  // Logs go to stderr: stdout carries command output (and the `listening on` line scripts read).
-  spdlog::set_default_logger(spdlog::stderr_color_mt("cordon"));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+  cordon::cli::setUpLogging("text", "info");
 
   std::string config_path = "cordon.yaml";
+  std::string log_format = "text";
+  std::string log_level = "info";
   auto* serve_cmd = app.add_subcommand("serve", "run the gateway");
   serve_cmd->add_option("-c,--config", config_path, "config file")->required();
+  serve_cmd->add_option("--log-format", log_format, "text | json (one JSON object per line)")
+      ->check(CLI::IsMember({"text", "json"}));
+  serve_cmd->add_option("--log-level", log_level, "trace | debug | info | warn | error | off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
 
   auto* check_cmd = app.add_subcommand("check", "validate a config and show who can reach what");
   check_cmd->add_option("-c,--config", config_path, "config file")->required();
@@ -216,6 +221,7 @@ int run(int argc, char** argv) {
 
   try {
     if (serve_cmd->parsed()) {
+      cordon::cli::setUpLogging(log_format, log_level);
       return serve(config_path);
     }
     if (check_cmd->parsed()) {

@@ -30,6 +30,7 @@
 #include "cordon/protocol/sse.h"
 #include "cordon/protocol/translate.h"
 #include "gateway/answer_restore.h"
+#include "gateway/gateway_metrics.h"
 #include "gateway/inspect.h"
 #include "gateway/stream_relay.h"
 #include "http/deadline.h"
@@ -224,6 +225,17 @@ public:
       co_await writer.write(modelsResponse(*snapshot, route, version, keep_alive));
       co_return;
     }
+    if (path == "/metrics") {
+      if (request.method() != bhttp::verb::get) {
+        co_return co_await fail(Errc::MethodNotAllowed, "use GET");
+      }
+      Response response =
+          http::jsonResponse(200, gateway_.metrics_->exposition(), version, keep_alive);
+      response.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+      route.applyTo(response);
+      co_await writer.write(std::move(response));
+      co_return;
+    }
     if (path == "/admin/flows") {
       if (request.method() != bhttp::verb::get) {
         co_return co_await fail(Errc::MethodNotAllowed, "use GET");
@@ -363,7 +375,7 @@ private:
     // mode, is durable) before the client sees anything.
     auto answer = [&](Response response) -> asio::awaitable<void> {
       trail.status = response.result_int();
-      if (!co_await commit(std::move(trail))) {
+      if (!co_await commit(std::move(trail), config)) {
         response = auditUnavailable(route, version, keep_alive);
       }
       co_await writer.write(std::move(response));
@@ -621,7 +633,7 @@ private:
             trail.tokens_in = usage->input_tokens;
             trail.tokens_out = usage->output_tokens;
           }
-          co_return co_await commit(std::move(trail));
+          co_return co_await commit(std::move(trail), config);
         };
         StreamTranscoder transcoder(wire, door.wire, placeholders, client_wants_usage);
         if (watch) {
@@ -827,7 +839,14 @@ private:
   /// Hands the record to the audit writer. In sync mode waits until it is durable and returns
   /// false when it could not be written (the caller then answers 503 instead); in async mode
   /// returns at once.
-  asio::awaitable<bool> commit(audit::Record record) {
+  asio::awaitable<bool> commit(audit::Record record, const config::Config& config) {
+    gateway_.metrics_->observe(record, config);
+    if (gateway_.access_log_ && gateway_.access_log_->should_log(spdlog::level::info)) {
+      const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+      gateway_.access_log_->info(GatewayMetrics::accessLine(record, config, now_ms));
+    }
     if (!gateway_.audit_) {
       co_return true;
     }
@@ -1109,7 +1128,8 @@ Snapshot::Snapshot(config::ConfigConstSharedPtr config_in)
   }
 }
 
-Gateway::Gateway(config::ConfigConstSharedPtr config) {
+Gateway::Gateway(config::ConfigConstSharedPtr config)
+    : metrics_(std::make_unique<GatewayMetrics>()), access_log_(spdlog::get("access")) {
   requireServable(*config);
   const config::ServerSettings settings = config->server;
   if (config->audit.enabled()) {
@@ -1120,6 +1140,15 @@ Gateway::Gateway(config::ConfigConstSharedPtr config) {
     }
     audit_sync_ = config->audit.durability == config::AuditDurability::Sync;
     audit_ = std::make_unique<audit::Log>(std::move(*sink), randomHex(8), audit::Log::Options{});
+    metrics_->gauge("cordon_audit_queue_depth", "Audit records waiting to be written.",
+                    [this] { return static_cast<double>(audit_->stats().queue_depth); });
+    metrics_->gauge("cordon_audit_records_written", "Audit records made durable since start.",
+                    [this] { return static_cast<double>(audit_->stats().written); });
+    metrics_->gauge("cordon_audit_submits_waited",
+                    "Requests that waited for room in the audit queue (async mode).",
+                    [this] { return static_cast<double>(audit_->stats().waited); });
+    metrics_->gauge("cordon_audit_healthy", "1 while the audit sink can be written, else 0.",
+                    [this] { return audit_->healthy() ? 1.0 : 0.0; });
   } else {
     spdlog::warn("audit: OFF (audit.sink: none) - no request is recorded; use it only to measure "
                  "what the audit costs");

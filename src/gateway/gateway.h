@@ -27,6 +27,12 @@ class Client;
 namespace cordon::audit {
 class Log;
 }
+namespace cordon::gateway {
+class GatewayMetrics;
+}
+namespace spdlog {
+class logger;
+}
 
 namespace cordon::gateway {
 
@@ -89,6 +95,10 @@ private:
     guard::DenyLists::ScratchPtr deny_scratch{nullptr, nullptr};
   };
 
+  // Declared before the audit: its gauges read the audit writer, which goes first.
+  std::unique_ptr<GatewayMetrics> metrics_;
+  /// One line per request (docs/operations.md); null when the program set up no "access" logger.
+  std::shared_ptr<spdlog::logger> access_log_;
   // Declared first so that it is destroyed last: workers submit records until they stop.
   // Null when the audit is off (audit.sink: none).
   std::unique_ptr<audit::Log> audit_;

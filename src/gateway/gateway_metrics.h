@@ -1,0 +1,44 @@
+// The gateway's Prometheus metrics (GET /metrics). Every request's audit record passes through
+// one place on its way out (Handler::commit), so the metrics are taken from it: they can never
+// disagree with the audit, and they can only hold what the audit holds — names, levels, counts,
+// never request text.
+#pragma once
+
+#include <functional>
+
+#include "cordon/audit/record.h"
+#include "cordon/config/config.h"
+#include "cordon/metrics/metrics.h"
+
+namespace cordon::gateway {
+
+class GatewayMetrics {
+public:
+  GatewayMetrics();
+
+  /// Counts one finished request. `config` tells which model names are configured: a model name
+  /// the config does not know is counted as "unknown" (it is client input).
+  void observe(const audit::Record& record, const config::Config& config);
+
+  /// Adds a gauge read at scrape time (audit queue depth and the like).
+  void gauge(std::string name, std::string help, std::function<double()> read);
+
+  std::string exposition() const { return registry_.exposition(); }
+
+  /// The request's log line (logger "access", info): JSON members, no braces, e.g.
+  /// `"request_id":"…","tenant":"acme",…` — names, levels, counts and timings, never text.
+  static std::string accessLine(const audit::Record& record, const config::Config& config,
+                                std::int64_t now_ms);
+
+private:
+  metrics::Registry registry_;
+  metrics::Family<metrics::Counter>& requests_;
+  metrics::Family<metrics::Counter>& refusals_;
+  metrics::Family<metrics::Counter>& pseudonymized_;
+  metrics::Family<metrics::Counter>& guardrails_;
+  metrics::Family<metrics::Counter>& tokens_;
+  metrics::Family<metrics::Histogram>& upstream_latency_;
+  metrics::Family<metrics::Counter>& upstream_errors_;
+};
+
+} // namespace cordon::gateway
