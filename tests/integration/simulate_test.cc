@@ -356,7 +356,8 @@ TEST_F(SimulateTest, EmbeddingsHonourDimensionsAndFormats) {
   const auto port = startSimulator("emb");
   const auto wide = embeddings(port, R"({"model":"e","input":"x","dimensions":300})");
   ASSERT_EQ(wide.status, 200) << wide.body;
-  const auto& vector = at(wide.json(), "/data/0/embedding")->as_array();
+  const auto answer = wide.json(); // kept: `vector` points into it
+  const auto& vector = at(answer, "/data/0/embedding")->as_array();
   ASSERT_EQ(vector.size(), 300U);
   double norm = 0;
   for (const auto& value : vector) {
