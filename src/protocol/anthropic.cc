@@ -17,6 +17,7 @@
 #include <boost/json/value.hpp>
 
 #include "cordon/protocol/translate.h"
+#include "protocol/decode_util.h"
 #include "protocol/json_util.h"
 
 namespace cordon::protocol {
@@ -27,38 +28,16 @@ namespace json = boost::json;
 using detail::appendJsonDouble;
 using detail::appendJsonInt;
 using detail::appendJsonString;
-
-/// Same bounds as the OpenAI codec: deep enough for real JSON Schemas, shallow enough that no
-/// walk can exhaust the stack.
-constexpr std::size_t kMaxDepth = 64;
-constexpr std::size_t kParseBufferBytes = 4096;
+using detail::kParseBufferBytes;
+using detail::member;
+using detail::parseJson;
+using detail::ParseStatus;
+using detail::Path;
+using detail::renderPath;
+using detail::toStdString;
 
 // ------------------------------------------------------------------------------------------
 // Parsing and error details
-
-/// A field path, built on the stack while decoding and rendered only when an error names it.
-struct Path {
-  const Path* parent = nullptr;
-  std::string_view key; ///< Member name; empty for an array element.
-  std::size_t index = 0;
-};
-
-void renderPath(const Path* path, std::string& out) {
-  if (path == nullptr) {
-    return;
-  }
-  renderPath(path->parent, out);
-  if (path->key.empty()) {
-    out.push_back('[');
-    out += std::to_string(path->index);
-    out.push_back(']');
-  } else {
-    if (path->parent != nullptr) {
-      out.push_back('.');
-    }
-    out += path->key;
-  }
-}
 
 Error fieldError(const Path& path, std::string_view what) {
   std::string detail;
@@ -75,16 +54,6 @@ Error missingField(const Path& path) {
 
 Error invalidJson() {
   return makeError(Errc::BadRequest, "request body is not valid JSON");
-}
-
-/// The member `key` of `object`, or nullptr when absent or null (JSON null means "not set").
-const json::value* member(const json::object& object, std::string_view key) noexcept {
-  const json::value* value = object.if_contains(key);
-  return (value == nullptr || value->is_null()) ? nullptr : value;
-}
-
-std::string toStdString(const json::string& str) {
-  return {str.data(), str.size()};
 }
 
 std::optional<std::int64_t> toInt64(const json::value& value) noexcept {
@@ -123,23 +92,6 @@ std::int64_t inputTokens(const json::object& usage) noexcept {
     }
   }
   return total;
-}
-
-enum class ParseStatus : std::uint8_t { Ok, TooDeep, Invalid };
-
-json::value parseJson(std::string_view text, json::storage_ptr storage, ParseStatus& status) {
-  json::parse_options options;
-  options.max_depth = kMaxDepth;
-  boost::system::error_code ec;
-  json::value root = json::parse(text, ec, std::move(storage), options);
-  if (!ec) {
-    status = ParseStatus::Ok;
-  } else if (ec == json::error::too_deep) {
-    status = ParseStatus::TooDeep;
-  } else {
-    status = ParseStatus::Invalid;
-  }
-  return root;
 }
 
 /// The raw texts of the elements of an array the DOM has already validated; empty when the raw

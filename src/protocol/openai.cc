@@ -18,6 +18,7 @@
 #include <boost/json/parse_options.hpp>
 #include <boost/json/value.hpp>
 
+#include "protocol/decode_util.h"
 #include "protocol/json_util.h"
 
 namespace cordon::protocol {
@@ -28,39 +29,16 @@ namespace json = boost::json;
 using detail::appendJsonDouble;
 using detail::appendJsonInt;
 using detail::appendJsonString;
-
-/// Nesting bound for every body cordon parses: deep enough for real JSON Schemas, shallow enough
-/// that neither the parser nor a later walk can exhaust the stack.
-constexpr std::size_t kMaxDepth = 64;
-/// Stack buffer the parse starts in; larger bodies continue on the heap.
-constexpr std::size_t kParseBufferBytes = 4096;
+using detail::kParseBufferBytes;
+using detail::member;
+using detail::parseJson;
+using detail::ParseStatus;
+using detail::Path;
+using detail::renderPath;
+using detail::toStdString;
 
 // ------------------------------------------------------------------------------------------
 // Parsing and error details
-
-/// A field path, built on the stack while decoding and rendered only when an error names it.
-struct Path {
-  const Path* parent = nullptr;
-  std::string_view key; ///< Member name; empty for an array element.
-  std::size_t index = 0;
-};
-
-void renderPath(const Path* path, std::string& out) {
-  if (path == nullptr) {
-    return;
-  }
-  renderPath(path->parent, out);
-  if (path->key.empty()) {
-    out.push_back('[');
-    out += std::to_string(path->index);
-    out.push_back(']');
-  } else {
-    if (path->parent != nullptr) {
-      out.push_back('.');
-    }
-    out += path->key;
-  }
-}
 
 /// How a decode reports errors: requests are the client's fault (400), answers the backend's.
 struct Context {
@@ -85,16 +63,6 @@ Error missingField(const Context& ctx, const Path& path) {
   detail += "missing required field: ";
   renderPath(&path, detail);
   return makeError(ctx.code, std::move(detail));
-}
-
-/// The member `key` of `object`, or nullptr when absent or null (JSON null means "not set").
-const json::value* member(const json::object& object, std::string_view key) noexcept {
-  const json::value* value = object.if_contains(key);
-  return (value == nullptr || value->is_null()) ? nullptr : value;
-}
-
-std::string toStdString(const json::string& str) {
-  return {str.data(), str.size()};
 }
 
 /// An integral JSON number as int64; doubles only when `allow_double` and integral.
@@ -181,24 +149,6 @@ Result<Role> decodeRole(const Context& ctx, const Path& path, const json::value&
     return fieldError(ctx, path, ": unknown role");
   }
   return *role;
-}
-
-enum class ParseStatus : std::uint8_t { Ok, TooDeep, Invalid };
-
-/// Parses JSON with cordon's limits, allocating from `storage` (the value keeps that storage).
-json::value parseJson(std::string_view text, json::storage_ptr storage, ParseStatus& status) {
-  json::parse_options options;
-  options.max_depth = kMaxDepth;
-  boost::system::error_code ec;
-  json::value root = json::parse(text, ec, std::move(storage), options);
-  if (!ec) {
-    status = ParseStatus::Ok;
-  } else if (ec == json::error::too_deep) {
-    status = ParseStatus::TooDeep;
-  } else {
-    status = ParseStatus::Invalid;
-  }
-  return root;
 }
 
 // ------------------------------------------------------------------------------------------
