@@ -22,7 +22,7 @@ import path from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 
-import { REQUEST_ID, TEST_TIMEOUT_MS, sha256Hex, startCordon } from "./harness.mjs";
+import { REQUEST_ID, TEST_TIMEOUT_MS, sha256Hex, startCordon, stopAll } from "./harness.mjs";
 
 function gatewayConfig({ onpremPort, claudePort, keyHash, auditPath }) {
   return `# written by tests/e2e/anthropic_sdk.test.mjs
@@ -121,18 +121,7 @@ describe("cordon with the official Anthropic client, and across protocols", { ti
   });
 
   after(async () => {
-    const problems = [];
-    for (const child of children.reverse()) {
-      try {
-        const { code, signal } = await child.stop();
-        if (code !== 0) {
-          problems.push(`${child.label} exited with code ${code} (signal ${signal}) on SIGTERM;` +
-            ` stderr:\n${child.stderr}`);
-        }
-      } catch (error) {
-        problems.push(`${error.message}; stderr:\n${child.stderr}`);
-      }
-    }
+    const problems = await stopAll(children);
     if (tmp) {
       await rm(tmp, { recursive: true, force: true });
     }

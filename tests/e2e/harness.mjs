@@ -92,3 +92,23 @@ export async function startCordon(label, args) {
 }
 
 export const sha256Hex = (text) => createHash("sha256").update(text).digest("hex");
+
+/**
+ * Stops `children` last-started first (the gateway holds connections to the simulators) and
+ * returns one line per child that did not exit cleanly on SIGTERM.
+ */
+export async function stopAll(children) {
+  const problems = [];
+  for (const child of [...children].reverse()) {
+    try {
+      const { code, signal } = await child.stop();
+      if (code !== 0) {
+        problems.push(`${child.label} exited with code ${code} (signal ${signal}) on SIGTERM;` +
+          ` stderr:\n${child.stderr}`);
+      }
+    } catch (error) {
+      problems.push(`${error.message}; stderr:\n${child.stderr}`);
+    }
+  }
+  return problems;
+}

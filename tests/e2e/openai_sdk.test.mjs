@@ -17,7 +17,7 @@ import path from "node:path";
 
 import OpenAI from "openai";
 
-import { REQUEST_ID, TEST_TIMEOUT_MS, sha256Hex, startCordon } from "./harness.mjs";
+import { REQUEST_ID, TEST_TIMEOUT_MS, sha256Hex, startCordon, stopAll } from "./harness.mjs";
 
 function gatewayConfig({ onpremPort, cloudPort, keyHash, auditPath }) {
   return `# written by tests/e2e/openai_sdk.test.mjs
@@ -102,18 +102,7 @@ describe("cordon with the official openai client", { timeout: 40_000 }, () => {
 
   after(async () => {
     // Gateway first (it holds connections to the simulators), then the simulators.
-    const problems = [];
-    for (const child of children.reverse()) {
-      try {
-        const { code, signal } = await child.stop();
-        if (code !== 0) {
-          problems.push(`${child.label} exited with code ${code} (signal ${signal}) on SIGTERM;` +
-            ` stderr:\n${child.stderr}`);
-        }
-      } catch (error) {
-        problems.push(`${error.message}; stderr:\n${child.stderr}`);
-      }
-    }
+    const problems = await stopAll(children);
     if (tmp) {
       await rm(tmp, { recursive: true, force: true });
     }
