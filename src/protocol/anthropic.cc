@@ -28,6 +28,7 @@ namespace json = boost::json;
 using detail::appendJsonDouble;
 using detail::appendJsonInt;
 using detail::appendJsonString;
+using detail::decodeSampling;
 using detail::kParseBufferBytes;
 using detail::member;
 using detail::parseJson;
@@ -629,23 +630,6 @@ Result<ToolChoice> decodeToolChoice(const json::value& value, std::string_view r
     choice.disable_parallel = disable->get_bool();
   }
   return choice;
-}
-
-Result<std::optional<double>> decodeSampling(const json::object& root, std::string_view raw,
-                                             std::string_view key) {
-  const json::value* value = member(root, key);
-  if (value == nullptr) {
-    return std::optional<double>();
-  }
-  if (!value->is_number()) {
-    return makeError(Errc::BadRequest, std::string(key) + " must be a number");
-  }
-  // From the exact text, as the OpenAI codec does: a re-encoded value must read back bit for bit.
-  double parsed = 0.0;
-  if (!detail::parseJsonDouble(raw, parsed)) {
-    return makeError(Errc::BadRequest, std::string(key) + " is out of range");
-  }
-  return std::optional<double>(parsed);
 }
 
 constexpr std::array<std::string_view, 11> kRequestFields = {

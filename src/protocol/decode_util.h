@@ -4,12 +4,16 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
 #include <boost/json/value.hpp>
+
+#include "cordon/common/result.h"
+#include "protocol/json_util.h"
 
 namespace cordon::protocol::detail {
 
@@ -72,6 +76,25 @@ inline boost::json::value parseJson(std::string_view text, boost::json::storage_
     status = ParseStatus::Invalid;
   }
   return root;
+}
+
+/// A sampling parameter (temperature, top_p): absent, or a number read from its exact text `raw`
+/// (boost::json 1.81 does not always round correctly, and a re-encoded value must read back bit
+/// for bit).
+inline Result<std::optional<double>> decodeSampling(const boost::json::object& root,
+                                                    std::string_view raw, std::string_view key) {
+  const boost::json::value* value = member(root, key);
+  if (value == nullptr) {
+    return std::optional<double>();
+  }
+  if (!value->is_number()) {
+    return makeError(Errc::BadRequest, std::string(key) + " must be a number");
+  }
+  double parsed = 0.0;
+  if (!parseJsonDouble(raw, parsed)) {
+    return makeError(Errc::BadRequest, std::string(key) + " is out of range");
+  }
+  return std::optional<double>(parsed);
 }
 
 } // namespace cordon::protocol::detail
