@@ -615,7 +615,8 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"UnknownNestedKey",
                   prelude + "models:\n  m:\n    targets: [local:x]\n    pseudonymise: auto\n",
                   "test.yaml:8: ",
-                  "unknown key 'pseudonymise' in models.m (allowed: targets, pseudonymize, prompt, guardrails)"},
+                  "unknown key 'pseudonymise' in models.m (allowed: targets, pseudonymize, prompt, "
+                  "guardrails)"},
         ErrorCase{"UnknownBackendKey",
                   "boundaries:\n  b: {clearance: public, region: x}\nbackends:\n  x:\n"
                   "    boundary: b\n    protocol: openai\n    url: http://h\n    api_key: k\n",

@@ -39,7 +39,8 @@ TEST(AnswerRestore, WholeAnswer) {
   const auto map = makeMap();
   protocol::ChatResponse answer;
   protocol::Choice choice;
-  choice.message.content.push_back({protocol::ContentPart::Kind::Text, "Hi <PERSON_1>!", {}, {}, {}});
+  choice.message.content.push_back(
+      {protocol::ContentPart::Kind::Text, "Hi <PERSON_1>!", {}, {}, {}});
   choice.message.refusal = "I cannot help <person_1 >.";
   choice.message.tool_calls.push_back({"t1", "f", R"({"who":"<PERSON_2>","n":"<PERSON_9>"})", {}});
   answer.choices.push_back(std::move(choice));
