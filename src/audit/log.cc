@@ -8,7 +8,8 @@
 namespace cordon::audit {
 
 Log::Log(std::unique_ptr<Sink> sink, std::string instance, Options options)
-    : sink_(std::move(sink)), instance_(std::move(instance)), options_(options), chain_(instance_) {
+    : sink_(std::move(sink)), instance_(std::move(instance)), options_(std::move(options)),
+      chain_(instance_) {
   writer_ = std::thread([this] { run(); });
 }
 
@@ -110,6 +111,7 @@ void Log::run() {
       records.push_back(std::move(pending.record));
       attempt.link(records.back());
     }
+    auto append_started = std::chrono::steady_clock::now();
     Result<void> written = sink_->append(records);
     while (!written) {
       {
@@ -146,9 +148,13 @@ void Log::run() {
         return; // stopping and the sink is still down: nothing more can be done
       }
       lock.unlock();
+      append_started = std::chrono::steady_clock::now();
       written = sink_->append(records);
     }
     chain_ = attempt;
+    if (options_.on_batch_written) {
+      options_.on_batch_written(std::chrono::steady_clock::now() - append_started, records.size());
+    }
     {
       const std::lock_guard lock(mutex_);
       healthy_ = true;

@@ -639,7 +639,12 @@ private:
         if (watch) {
           transcoder.watch(*watch, scan, trail.guardrails);
         }
-        if (co_await relayStream(reply, writer, route, transcoder, commit_stream) ||
+        const auto first_token = [this, &backend, started] {
+          gateway_.metrics_->firstToken(backend.name)
+              .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                           .count());
+        };
+        if (co_await relayStream(reply, writer, route, transcoder, commit_stream, first_token) ||
             writer.started()) {
           co_return;
         }
@@ -949,10 +954,10 @@ private:
   /// must not mistake a cut-off answer for a complete one). `commit(outcome, usage)` writes the
   /// audit record once the stream's end is known; the client's end of stream ("[DONE]",
   /// message_stop) waits for it and becomes an error event when it fails (sync mode).
-  template <typename Commit>
+  template <typename Commit, typename OnHead>
   static asio::awaitable<bool> relayStream(upstream::Response& reply, ResponseWriter& writer,
                                            const RouteHeaders& route, StreamTranscoder& transcoder,
-                                           const Commit& commit) {
+                                           const Commit& commit, const OnHead& on_head) {
     protocol::SseParser parser;
     std::vector<protocol::SseEvent> events; // from the backend
     std::vector<protocol::SseEvent> out;    // to the client
@@ -1024,6 +1029,7 @@ private:
           co_await commit_once("aborted");
           co_return true;
         }
+        on_head();
       }
       const bool broken = !parsed || (ended && !transcoder.complete());
       if (broken) {
@@ -1139,7 +1145,12 @@ Gateway::Gateway(config::ConfigConstSharedPtr config)
       throw std::invalid_argument(fmt::format("audit.sink: {}", sink.error().detail));
     }
     audit_sync_ = config->audit.durability == config::AuditDurability::Sync;
-    audit_ = std::make_unique<audit::Log>(std::move(*sink), randomHex(8), audit::Log::Options{});
+    audit::Log::Options options;
+    options.on_batch_written = [metrics = metrics_.get()](std::chrono::nanoseconds took,
+                                                          std::size_t /*records*/) {
+      metrics->auditBatchWritten(took);
+    };
+    audit_ = std::make_unique<audit::Log>(std::move(*sink), randomHex(8), std::move(options));
     metrics_->gauge("cordon_audit_queue_depth", "Audit records waiting to be written.",
                     [this] { return static_cast<double>(audit_->stats().queue_depth); });
     metrics_->gauge("cordon_audit_records_written", "Audit records made durable since start.",

@@ -104,7 +104,20 @@ GatewayMetrics::GatewayMetrics()
       upstream_errors_(registry_.counter("cordon_upstream_failures_total",
                                          "Attempts that failed (connect errors, timeouts, 5xx, "
                                          "429, unusable answers).",
-                                         {"backend"})) {}
+                                         {"backend"})),
+      first_token_(registry_.histogram(
+          "cordon_time_to_first_token_seconds",
+          "Streams: from sending the request to a backend to the first event sent to the client.",
+          {"backend"}, metrics::latencyBuckets())),
+      audit_write_(registry_
+                       .histogram("cordon_audit_write_seconds",
+                                  "Time to make one batch of audit records durable.", {},
+                                  metrics::latencyBuckets())
+                       .with({})) {}
+
+void GatewayMetrics::auditBatchWritten(std::chrono::nanoseconds took) noexcept {
+  audit_write_.observe(std::chrono::duration<double>(took).count());
+}
 
 void GatewayMetrics::observe(const audit::Record& record, const config::Config& config) {
   const std::string model = knownModel(record.model, config);

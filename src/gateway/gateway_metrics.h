@@ -4,6 +4,7 @@
 // never request text.
 #pragma once
 
+#include <chrono>
 #include <functional>
 
 #include "cordon/audit/record.h"
@@ -19,6 +20,14 @@ public:
   /// Counts one finished request. `config` tells which model names are configured: a model name
   /// the config does not know is counted as "unknown" (it is client input).
   void observe(const audit::Record& record, const config::Config& config);
+
+  /// A durable audit batch of `records` took `took` to append (called on the writer thread).
+  void auditBatchWritten(std::chrono::nanoseconds took) noexcept;
+
+  /// The time from sending a request to a backend to the first event reaching the client.
+  metrics::Histogram& firstToken(const std::string& backend) {
+    return first_token_.with({backend});
+  }
 
   /// Adds a gauge read at scrape time (audit queue depth and the like).
   void gauge(std::string name, std::string help, std::function<double()> read);
@@ -39,6 +48,8 @@ private:
   metrics::Family<metrics::Counter>& tokens_;
   metrics::Family<metrics::Histogram>& upstream_latency_;
   metrics::Family<metrics::Counter>& upstream_errors_;
+  metrics::Family<metrics::Histogram>& first_token_;
+  metrics::Histogram& audit_write_;
 };
 
 } // namespace cordon::gateway

@@ -49,6 +49,8 @@ TEST_F(MetricsTest, CountsRequestsWithoutTheirText) {
                 .status,
             403);
   EXPECT_EQ(chat(port, kAcmeKey, chatBody("no such model <script>", "hello")).status, 404);
+  EXPECT_EQ(chat(port, kAcmeKey, chatBody("assistant", "Stream the release notes.", true)).status,
+            200);
 
   const HttpResponse scraped = httpRequest(port, "GET", "/metrics");
   ASSERT_EQ(scraped.status, 200) << scraped.body;
@@ -56,7 +58,7 @@ TEST_F(MetricsTest, CountsRequestsWithoutTheirText) {
   const std::string& text = scraped.body;
   EXPECT_NE(text.find("# TYPE cordon_requests_total counter"), std::string::npos) << text;
   EXPECT_NE(text.find(R"(model="assistant",tenant="acme",boundary="us-cloud",backend="us",)"
-                      R"(level="public",outcome="answered"} 1)"),
+                      R"(level="public",outcome="answered"} 2)"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find(R"(cordon_refusals_total{rule="no_eligible_target"} 1)"), std::string::npos)
@@ -68,6 +70,12 @@ TEST_F(MetricsTest, CountsRequestsWithoutTheirText) {
   EXPECT_NE(text.find(R"(model="unknown")"), std::string::npos) << text;
   EXPECT_NE(text.find("cordon_upstream_latency_seconds_bucket"), std::string::npos) << text;
   EXPECT_NE(text.find("cordon_audit_queue_depth"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(cordon_time_to_first_token_seconds_count{backend="us"} 1)"),
+            std::string::npos)
+      << text;
+  // Sync mode: every answer above waited for its batch, so batches were timed.
+  EXPECT_NE(text.find("cordon_audit_write_seconds_count "), std::string::npos) << text;
+  EXPECT_EQ(text.find("cordon_audit_write_seconds_count 0"), std::string::npos) << text;
   for (const std::string_view secret :
        {"jane.roe", "4111", "Summarise", "Ignore all", "<script>", "sk-itest"}) {
     EXPECT_EQ(text.find(secret), std::string::npos) << secret << " is in the metrics";

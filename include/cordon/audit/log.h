@@ -28,6 +28,9 @@ public:
     std::size_t max_batch = 512;       ///< Records per append (one transaction / fsync).
     /// While the sink fails, how often the writer tries again (it keeps what is queued).
     std::chrono::milliseconds retry_interval{500};
+    /// Called on the writer thread after each batch is durable, with how long its append took
+    /// (for the metrics); may be empty. Must not block or call back into the log.
+    std::function<void(std::chrono::nanoseconds, std::size_t records)> on_batch_written;
   };
 
   struct Stats {
