@@ -568,24 +568,6 @@ bool validate(const PatternMeta& meta, std::string_view text, Candidate& cand) n
   return false;
 }
 
-/// Hyperscan pattern text matching `word` literally (every non-alphanumeric byte hex-escaped).
-std::string escapeLiteral(std::string_view word) {
-  static constexpr std::string_view kHex = "0123456789abcdef";
-  std::string out;
-  out.reserve(word.size() * 4);
-  for (const char c : word) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (isAlnumByte(byte)) {
-      out.push_back(c);
-    } else {
-      out += "\\x";
-      out.push_back(kHex[byte >> 4U]);
-      out.push_back(kHex[byte & 0xFU]);
-    }
-  }
-  return out;
-}
-
 /// k when `regex` is exactly \d{k} or [0-9]{k}, else 0.
 std::uint32_t digitRunLength(std::string_view regex) noexcept {
   for (const std::string_view prefix : {std::string_view("\\d{"), std::string_view("[0-9]{")}) {
@@ -1028,6 +1010,23 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
     i = j;
   }
   return {};
+}
+
+std::string escapeLiteral(std::string_view word) {
+  static constexpr std::string_view kHex = "0123456789abcdef";
+  std::string out;
+  out.reserve(word.size() * 4);
+  for (const char c : word) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (isAlnumByte(byte)) {
+      out.push_back(c);
+    } else {
+      out += "\\x";
+      out.push_back(kHex[byte >> 4U]);
+      out.push_back(kHex[byte & 0xFU]);
+    }
+  }
+  return out;
 }
 
 } // namespace cordon::classify

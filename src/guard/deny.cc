@@ -103,23 +103,6 @@ bool wholeWord(std::string_view text, std::size_t start, std::size_t end) noexce
   return left && right;
 }
 
-std::string escapeLiteral(std::string_view word) {
-  static constexpr std::string_view kHex = "0123456789abcdef";
-  std::string out;
-  out.reserve(word.size() * 4);
-  for (const char c : word) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (isAsciiWordByte(byte) && byte != '_') {
-      out.push_back(c);
-    } else {
-      out += "\\x";
-      out.push_back(kHex[byte >> 4U]);
-      out.push_back(kHex[byte & 0xFU]);
-    }
-  }
-  return out;
-}
-
 std::string compileMessage(hs_compile_error_t* error) {
   std::string message = error != nullptr && error->message != nullptr ? error->message : "unknown";
   hs_free_compile_error(error);
@@ -192,7 +175,7 @@ Result<std::shared_ptr<const DenyLists>> DenyLists::build(const config::Config& 
           continue;
         }
         impl->metas.push_back(PatternMeta{g, word.size()});
-        expressions.push_back(escapeLiteral(word));
+        expressions.push_back(classify::escapeLiteral(word));
         flags.push_back(HS_FLAG_CASELESS);
       }
     } else if (rail.kind == config::GuardKind::DenyRegex) {

@@ -70,4 +70,8 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 
+/// Hyperscan pattern text that matches `word` literally: every byte but ASCII letters and digits
+/// hex-escaped (\xHH), so no byte of a word list can act as regex syntax.
+std::string escapeLiteral(std::string_view word);
+
 } // namespace cordon::classify
