@@ -32,7 +32,12 @@ std::size_t KeyStore::DigestHash::operator()(const Sha256Digest& digest) const n
 KeyStore::KeyStore(const config::Config& config) {
   for (const auto& tenant : config.tenants) {
     for (const auto& key : tenant.keys) {
-      tenant_keys_.emplace(key.digest, Principal{&tenant, &key});
+      if (key.digest) {
+        tenant_keys_.emplace(*key.digest, Principal{&tenant, &key});
+      }
+      if (!key.client_cn.empty()) {
+        certificate_keys_.emplace(key.client_cn, Principal{&tenant, &key});
+      }
     }
   }
   for (const auto& key : config.admin_keys) {
@@ -47,6 +52,16 @@ std::optional<Principal> KeyStore::authenticate(std::string_view presented_key) 
   const Sha256Digest digest = sha256(presented_key);
   const auto found = tenant_keys_.find(digest);
   if (found == tenant_keys_.end() || !constantTimeEqual(found->first, digest)) {
+    return std::nullopt;
+  }
+  return found->second;
+}
+
+std::optional<Principal> KeyStore::authenticateCertificate(std::string_view common_name) const {
+  // The name comes from a certificate the TLS layer already verified against client_ca; it is
+  // not a secret, so an ordinary lookup is fine.
+  const auto found = certificate_keys_.find(common_name);
+  if (common_name.empty() || found == certificate_keys_.end()) {
     return std::nullopt;
   }
   return found->second;

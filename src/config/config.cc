@@ -46,6 +46,12 @@ constexpr std::size_t kMaxRegexDepth = 64;
 constexpr std::uint64_t kMaxBodyBytes = std::uint64_t{1} << 30U;
 constexpr std::uint64_t kMaxTimeoutMs = 86'400'000;
 constexpr std::uint64_t kMaxWorkers = 256;
+constexpr std::uint64_t kMaxHeaderBytesLimit = std::uint64_t{1} << 20U;
+constexpr std::uint64_t kMinHeaderBytes = 1024;
+constexpr std::uint64_t kMaxCount = 1'000'000;
+constexpr std::uint64_t kMaxBreakerWindow = 1'000;
+constexpr std::uint64_t kMaxRetryAttempts = 10;
+constexpr std::uint64_t kMaxRate = std::uint64_t{1} << 40U;
 constexpr std::uint64_t kMaxGuardLimit = std::uint64_t{1} << 40U;
 constexpr std::size_t kMaxFileBytes = std::size_t{16} << 20U;
 constexpr std::size_t kMaxEcho = 64;
@@ -56,22 +62,50 @@ constexpr std::string_view kPlainTag = "?";
 constexpr std::string_view kIntTag = "tag:yaml.org,2002:int";
 constexpr std::string_view kBoolTag = "tag:yaml.org,2002:bool";
 
-constexpr std::array<std::string_view, 16> kTopKeys{
-    "listen",     "max_body_bytes", "workers",    "client_timeouts", "timeouts", "levels",
-    "boundaries", "backends",       "models",     "tenants",         "entities", "custom_entities",
-    "admin_keys", "audit",          "guardrails", "prompts"};
+constexpr std::array<std::string_view, 22> kTopKeys{"listen",
+                                                    "max_body_bytes",
+                                                    "max_header_bytes",
+                                                    "max_keep_alive_requests",
+                                                    "workers",
+                                                    "client_timeouts",
+                                                    "tls",
+                                                    "timeouts",
+                                                    "breaker",
+                                                    "retries",
+                                                    "limits",
+                                                    "levels",
+                                                    "boundaries",
+                                                    "backends",
+                                                    "models",
+                                                    "tenants",
+                                                    "entities",
+                                                    "custom_entities",
+                                                    "admin_keys",
+                                                    "audit",
+                                                    "guardrails",
+                                                    "prompts"};
 constexpr std::array<std::string_view, 3> kClientTimeoutKeys{"header_ms", "body_ms",
                                                              "keep_alive_ms"};
 constexpr std::array<std::string_view, 3> kTimeoutKeys{"connect_ms", "first_byte_ms", "idle_ms"};
 constexpr std::array<std::string_view, 3> kBoundaryKeys{"clearance", "region", "note"};
-constexpr std::array<std::string_view, 6> kBackendKeys{"boundary",    "protocol", "url",
-                                                       "api_key_env", "ca_file",  "timeouts"};
+constexpr std::array<std::string_view, 9> kBackendKeys{
+    "boundary", "protocol", "url",          "api_key_env",    "ca_file",
+    "timeouts", "breaker",  "health_check", "max_connections"};
+constexpr std::array<std::string_view, 5> kBreakerKeys{"consecutive_failures", "error_rate",
+                                                       "window", "open_ms", "half_open_probes"};
+constexpr std::array<std::string_view, 2> kHealthCheckKeys{"path", "interval_ms"};
+constexpr std::array<std::string_view, 4> kRetryKeys{"attempts", "backoff_ms", "max_backoff_ms",
+                                                     "deadline_ms"};
+constexpr std::array<std::string_view, 1> kLimitsKeys{"store"};
+constexpr std::array<std::string_view, 2> kRateLimitKeys{"rpm", "tpm"};
+constexpr std::array<std::string_view, 4> kTlsKeys{"cert", "key", "client_ca", "client_auth"};
+constexpr std::array<std::string_view, 2> kClientAuthModes{"optional", "required"};
 constexpr std::array<std::string_view, 4> kModelKeys{"targets", "pseudonymize", "prompt",
                                                      "guardrails"};
-constexpr std::array<std::string_view, 7> kTenantKeys{
-    "residency", "floor", "keys", "guardrails", "models", "max_declared", "explain"};
-constexpr std::array<std::string_view, 6> kTenantKeyKeys{"name",   "sha256",       "floor",
-                                                         "models", "max_declared", "explain"};
+constexpr std::array<std::string_view, 8> kTenantKeys{
+    "residency", "floor", "keys", "guardrails", "models", "max_declared", "explain", "limits"};
+constexpr std::array<std::string_view, 8> kTenantKeyKeys{
+    "name", "sha256", "client_cn", "floor", "models", "max_declared", "explain", "limits"};
 constexpr std::array<std::string_view, 7> kGuardrailKeys{"kind",  "action",    "limit",   "words",
                                                          "regex", "threshold", "entities"};
 constexpr std::array<std::string_view, 7> kGuardKinds{
@@ -396,6 +430,34 @@ public:
     if (const Value* v = top.find("max_body_bytes")) {
       config_->server.max_body_bytes = static_cast<std::size_t>(positive(*v, kMaxBodyBytes));
     }
+    if (const Value* v = top.find("max_header_bytes")) {
+      config_->server.max_header_bytes =
+          static_cast<std::size_t>(positive(*v, kMaxHeaderBytesLimit));
+      if (config_->server.max_header_bytes < kMinHeaderBytes) {
+        fail(v->mark, fmt::format("max_header_bytes must be at least {}", kMinHeaderBytes));
+      }
+    }
+    if (const Value* v = top.find("max_keep_alive_requests")) {
+      const std::optional<std::uint64_t> requests = integer(v->node);
+      if (!requests || *requests > kMaxCount) {
+        fail(v->mark, fmt::format("max_keep_alive_requests must be an integer from 0 to {} "
+                                  "(0 = no limit)",
+                                  kMaxCount));
+      }
+      config_->server.max_keep_alive_requests = static_cast<std::uint32_t>(*requests);
+    }
+    if (const Value* v = top.find("tls")) {
+      parseTls(*v);
+    }
+    if (const Value* v = top.find("breaker")) {
+      applyBreaker(*v, default_breaker_);
+    }
+    if (const Value* v = top.find("retries")) {
+      parseRetries(*v);
+    }
+    if (const Value* v = top.find("limits")) {
+      parseLimits(*v);
+    }
     if (const Value* v = top.find("workers")) {
       const std::optional<std::uint64_t> workers = integer(v->node);
       if (!workers || *workers > kMaxWorkers) {
@@ -705,6 +767,99 @@ private:
     }
   }
 
+  void parseTls(const Value& value) {
+    const Fields f = fields(value, kTlsKeys);
+    TlsSettings& tls = config_->server.tls;
+    tls.cert_file = nonEmptyString(required(f, value, "cert"));
+    tls.key_file = nonEmptyString(required(f, value, "key"));
+    if (const Value* v = f.find("client_ca")) {
+      tls.client_ca = nonEmptyString(*v);
+    }
+    if (const Value* v = f.find("client_auth")) {
+      if (tls.client_ca.empty()) {
+        fail(v->mark, fmt::format("{} needs tls.client_ca (the CAs client certificates are "
+                                  "checked against)",
+                                  v->path));
+      }
+      tls.client_cert_required = oneOf(*v, kClientAuthModes) == "required";
+    }
+  }
+
+  /// Overrides the keys present in `value`, leaving the others as they are.
+  void applyBreaker(const Value& value, BreakerSettings& breaker) const {
+    const Fields f = fields(value, kBreakerKeys);
+    if (const Value* v = f.find("consecutive_failures")) {
+      const std::optional<std::uint64_t> failures = integer(v->node);
+      if (!failures || *failures > kMaxCount) {
+        fail(v->mark,
+             fmt::format("{} must be an integer from 0 to {} (0 = off)", v->path, kMaxCount));
+      }
+      breaker.consecutive_failures = static_cast<std::uint32_t>(*failures);
+    }
+    if (const Value* v = f.find("error_rate")) {
+      const std::optional<double> rate = fraction(v->node);
+      if (!rate || *rate < 0 || *rate > 1) {
+        fail(v->mark, fmt::format("{} must be a number from 0 to 1 (0 = off)", v->path));
+      }
+      breaker.error_rate = *rate;
+    }
+    if (const Value* v = f.find("window")) {
+      breaker.window = static_cast<std::uint32_t>(positive(*v, kMaxBreakerWindow));
+    }
+    if (const Value* v = f.find("open_ms")) {
+      breaker.open = millis(*v);
+    }
+    if (const Value* v = f.find("half_open_probes")) {
+      breaker.half_open_probes = static_cast<std::uint32_t>(positive(*v, kMaxCount));
+    }
+  }
+
+  void parseRetries(const Value& value) {
+    const Fields f = fields(value, kRetryKeys);
+    RetrySettings& retries = config_->retries;
+    if (const Value* v = f.find("attempts")) {
+      retries.attempts = static_cast<std::uint32_t>(positive(*v, kMaxRetryAttempts));
+    }
+    if (const Value* v = f.find("backoff_ms")) {
+      retries.backoff = millis(*v);
+    }
+    if (const Value* v = f.find("max_backoff_ms")) {
+      retries.max_backoff = millis(*v);
+    }
+    if (retries.max_backoff < retries.backoff) {
+      fail(value.mark, fmt::format("{}: max_backoff_ms must not be below backoff_ms", value.path));
+    }
+    if (const Value* v = f.find("deadline_ms")) {
+      retries.deadline = millis(*v);
+    }
+  }
+
+  void parseLimits(const Value& value) {
+    const Fields f = fields(value, kLimitsKeys);
+    if (const Value* v = f.find("store")) {
+      const std::string store = nonEmptyString(*v);
+      if (store != "local" && !store.starts_with("redis://")) {
+        fail(v->mark, fmt::format("{} must be \"local\" or \"redis://HOST:PORT[/DB]\"", v->path));
+      }
+      config_->limits.store = store;
+    }
+  }
+
+  /// `limits: {rpm, tpm}` of a tenant or a key.
+  RateLimits parseRateLimits(const Fields& f) const {
+    RateLimits limits;
+    if (const Value* v = f.find("limits")) {
+      const Fields lf = fields(*v, kRateLimitKeys);
+      if (const Value* rpm = lf.find("rpm")) {
+        limits.requests_per_minute = positive(*rpm, kMaxRate);
+      }
+      if (const Value* tpm = lf.find("tpm")) {
+        limits.tokens_per_minute = positive(*tpm, kMaxRate);
+      }
+    }
+    return limits;
+  }
+
   /// Overrides the keys present in `value`, leaving the others as they are.
   void applyTimeouts(const Value& value, UpstreamTimeouts& timeouts) const {
     const Fields f = fields(value, kTimeoutKeys);
@@ -861,6 +1016,30 @@ private:
       if (const Value* v = f.find("timeouts")) {
         applyTimeouts(*v, backend.timeouts);
       }
+      backend.breaker = default_breaker_;
+      if (const Value* v = f.find("breaker")) {
+        applyBreaker(*v, backend.breaker);
+      }
+      if (const Value* v = f.find("health_check")) {
+        const Fields hf = fields(*v, kHealthCheckKeys);
+        const Value& path_value = required(hf, *v, "path");
+        backend.health_check.path = nonEmptyString(path_value);
+        if (backend.health_check.path.front() != '/' ||
+            !std::all_of(backend.health_check.path.begin(), backend.health_check.path.end(),
+                         [](char c) {
+                           const auto byte = static_cast<unsigned char>(c);
+                           return byte > 0x20U && byte < 0x7fU;
+                         })) {
+          fail(path_value.mark,
+               fmt::format("{} must start with '/' and hold no spaces", path_value.path));
+        }
+        if (const Value* interval = hf.find("interval_ms")) {
+          backend.health_check.interval = millis(*interval);
+        }
+      }
+      if (const Value* v = f.find("max_connections")) {
+        backend.max_connections = static_cast<std::uint32_t>(positive(*v, kMaxCount));
+      }
       if (const Value* v = f.find("api_key_env")) {
         backend.api_key_env = string(*v);
         const std::string& var = backend.api_key_env;
@@ -939,13 +1118,33 @@ private:
         fail(targets_value.mark, fmt::format("{} must not be empty", targets_value.path));
       }
       std::set<std::string, std::less<>> seen; // "backend:model" as written
-      for (const Value& item : targets) {
+      const auto add = [&](const Value& item, std::size_t step) {
         Target target = parseTarget(item);
+        target.step = step;
         if (!seen.emplace(item.node.Scalar()).second) {
           fail(item.mark,
                fmt::format("{}: target {} is listed twice", item.path, quote(item.node.Scalar())));
         }
         model.targets.push_back(std::move(target));
+      };
+      for (std::size_t step = 0; step < targets.size(); ++step) {
+        const Value& item = targets[step];
+        if (!item.node.IsSequence()) {
+          add(item, step);
+          continue;
+        }
+        // A list is one preference step whose members share the load.
+        const std::vector<Value> members = sequence(item);
+        if (members.empty()) {
+          fail(item.mark, fmt::format("{} must not be empty", item.path));
+        }
+        for (const Value& member : members) {
+          if (member.node.IsSequence()) {
+            fail(member.mark,
+                 fmt::format("{}: a target group holds targets, not groups", member.path));
+          }
+          add(member, step);
+        }
       }
       if (const Value* v = f.find("pseudonymize")) {
         model.pseudonymize = oneOf(*v, kPseudonymizeModes) == "auto" ? PseudonymizeMode::Auto
@@ -995,6 +1194,7 @@ private:
         tenant.floor = level(*v);
       }
       tenant.access = parseAccess(f);
+      tenant.limits = parseRateLimits(f);
       if (const Value* v = f.find("guardrails")) {
         tenant.guardrails = guardrailList(*v);
       }
@@ -1010,10 +1210,26 @@ private:
             fail(name_value.mark, fmt::format("{}: tenant {} already has a key named {}",
                                               name_value.path, tenant.name, quote(key.name)));
           }
-          const Value& digest_value = required(kf, item, "sha256");
-          key.digest = digest(digest_value);
-          claimDigest(key.digest, digest_value,
-                      fmt::format("tenant {} key {}", tenant.name, key.name));
+          if (const Value* digest_value = kf.find("sha256")) {
+            key.digest = digest(*digest_value);
+            claimDigest(*key.digest, *digest_value,
+                        fmt::format("tenant {} key {}", tenant.name, key.name));
+          }
+          if (const Value* cn_value = kf.find("client_cn")) {
+            key.client_cn = nonEmptyString(*cn_value);
+            const auto [owner, inserted] = client_cn_owners_.emplace(
+                key.client_cn, fmt::format("tenant {} key {}", tenant.name, key.name));
+            if (!inserted) {
+              fail(cn_value->mark, fmt::format("{}: the same client_cn is already used by {}",
+                                               cn_value->path, owner->second));
+            }
+          }
+          if (!key.digest && key.client_cn.empty()) {
+            fail(item.mark, fmt::format("{} needs sha256 (an API key) or client_cn (a client "
+                                        "certificate), or both",
+                                        item.path));
+          }
+          key.limits = parseRateLimits(kf);
           if (const Value* floor = kf.find("floor")) {
             key.floor = level(*floor);
           }
@@ -1409,7 +1625,9 @@ private:
   EnvLookup env_;
   std::shared_ptr<Config> config_;
   UpstreamTimeouts default_timeouts_;
+  BreakerSettings default_breaker_;
   std::map<Sha256Digest, std::string> key_owners_;
+  std::map<std::string, std::string, std::less<>> client_cn_owners_;
 };
 
 } // namespace

@@ -2,7 +2,10 @@
 // config does not leak keys. One KeyStore is built per config snapshot.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 
@@ -31,6 +34,10 @@ public:
   /// configured keys (an attacker cannot steer the digest of a guess byte by byte).
   std::optional<Principal> authenticate(std::string_view presented_key) const;
 
+  /// The principal a verified client certificate with subject common name `common_name`
+  /// authenticates as (the key whose `client_cn` names it), or nullopt.
+  std::optional<Principal> authenticateCertificate(std::string_view common_name) const;
+
   /// True when the key is one of `admin_keys`.
   bool isAdmin(std::string_view presented_key) const;
 
@@ -40,6 +47,7 @@ private:
   };
   std::unordered_map<Sha256Digest, Principal, DigestHash> tenant_keys_;
   std::unordered_map<Sha256Digest, const config::AdminKey*, DigestHash> admin_keys_;
+  std::map<std::string, Principal, std::less<>> certificate_keys_;
 };
 
 } // namespace cordon::auth

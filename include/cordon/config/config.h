@@ -47,6 +47,30 @@ struct UpstreamTimeouts {
   std::chrono::milliseconds idle{60'000};       ///< Longest silence between two body reads.
 };
 
+/// The circuit breaker of one backend (docs/reliability.md). Config key `breaker:` at the top
+/// level (defaults for every backend) and per backend (overrides, key by key).
+struct BreakerSettings {
+  /// Consecutive failed attempts that open the breaker; 0 turns the breaker off.
+  std::uint32_t consecutive_failures = 5;
+  /// The breaker also opens when at least this share of the last `window` attempts failed
+  /// (checked once `window` attempts were seen); 0 turns the rate rule off.
+  double error_rate = 0.5;
+  std::uint32_t window = 20;
+  /// How long an open breaker refuses attempts before it lets probes through (half-open).
+  std::chrono::milliseconds open{30'000};
+  /// Probes let through at a time while half-open; one success closes the breaker, one failure
+  /// opens it again.
+  std::uint32_t half_open_probes = 1;
+};
+
+/// Optional active health check (`health_check: {path, interval_ms}` per backend): a GET of
+/// `path` (appended to the backend url) every interval; a failed probe counts as a failed attempt
+/// for the breaker and a successful one closes it.
+struct HealthCheck {
+  std::string path; ///< Empty: no active health check.
+  std::chrono::milliseconds interval{10'000};
+};
+
 struct Backend {
   std::string name;
   std::size_t boundary = 0; ///< Index into Config::boundaries.
@@ -59,12 +83,67 @@ struct Backend {
   std::optional<std::string> api_key;
   std::string ca_file; ///< Optional PEM bundle to verify this backend's certificate with.
   UpstreamTimeouts timeouts;
+  BreakerSettings breaker;
+  HealthCheck health_check;
+  /// Requests this gateway may have open to the backend at once (over all workers); an attempt
+  /// over the limit fails at once and the next eligible target is tried. 0 = no limit.
+  std::uint32_t max_connections = 0;
 };
 
 /// One `backend:model` entry of a model's preference list.
 struct Target {
   std::size_t backend = 0; ///< Index into Config::backends.
   std::string model;       ///< The model name sent upstream.
+  /// The preference step this target belongs to. A list inside `targets`
+  /// (`targets: [[a:m, b:m], c:m]`) is one step whose eligible members share the load, least
+  /// outstanding requests first; a plain entry is a step of its own. Steps are numbered from 0
+  /// in preference order, and the targets of one step are adjacent in Model::targets.
+  std::size_t step = 0;
+};
+
+/// Retries across the eligible targets (top-level `retries:`). When every eligible target of a
+/// request failed before the first byte, cordon waits a jittered backoff and walks the eligible
+/// list again, up to `attempts` walks in all and never past the request's deadline.
+struct RetrySettings {
+  std::uint32_t attempts = 1;                   ///< Walks of the eligible list; 1 = no retry.
+  std::chrono::milliseconds backoff{50};        ///< Base delay before the second walk.
+  std::chrono::milliseconds max_backoff{1'000}; ///< Cap of the doubling, before jitter.
+  /// Budget of one request over all attempts, from its arrival; an attempt's connect and
+  /// first-byte timeouts are cut to what remains. 0 = no budget beyond the backend timeouts.
+  std::chrono::milliseconds deadline{0};
+};
+
+/// Requests and tokens a caller may use per minute (`limits: {rpm, tpm}` on a tenant or a key).
+/// Tokens are estimated from the request size before the call (bytes / 4) and corrected with the
+/// upstream's usage after it. nullopt = no limit.
+struct RateLimits {
+  std::optional<std::uint64_t> requests_per_minute;
+  std::optional<std::uint64_t> tokens_per_minute;
+
+  [[nodiscard]] bool any() const noexcept {
+    return requests_per_minute.has_value() || tokens_per_minute.has_value();
+  }
+};
+
+/// Where rate-limit counters live (top-level `limits: {store}`): this process (`local`, the
+/// default) or a Redis server shared by every replica (`redis://HOST:PORT[/DB]`).
+struct LimitsSettings {
+  std::string store = "local";
+
+  [[nodiscard]] bool shared() const noexcept { return store != "local"; }
+};
+
+/// Listener TLS (`tls: {cert, key, client_ca, client_auth}`). With `client_ca` the listener asks
+/// for a client certificate signed by it; `client_auth: required` refuses a handshake without
+/// one. A verified certificate's subject CN authenticates as the tenant key whose `client_cn`
+/// names it (an API key, when also sent, must belong to the same key).
+struct TlsSettings {
+  std::string cert_file; ///< PEM certificate chain; empty = plain HTTP.
+  std::string key_file;  ///< PEM private key.
+  std::string client_ca; ///< PEM bundle of CAs for client certificates; empty = no mTLS.
+  bool client_cert_required = false;
+
+  [[nodiscard]] bool enabled() const noexcept { return !cert_file.empty(); }
 };
 
 enum class PseudonymizeMode : std::uint8_t { Auto, Never };
@@ -146,7 +225,13 @@ struct Model {
 
 struct ApiKey {
   std::string name;
-  Sha256Digest digest{};
+  /// The SHA-256 of the key (`sha256:`); unset for a key that only authenticates by client
+  /// certificate.
+  std::optional<Sha256Digest> digest;
+  /// Subject common name of a client certificate that authenticates as this key (`client_cn:`);
+  /// empty = none. A key has `sha256`, `client_cn` or both.
+  std::string client_cn;
+  RateLimits limits;
   std::optional<LevelIndex> floor; ///< The key's own minimum level.
   Access access;
 };
@@ -158,6 +243,7 @@ struct Tenant {
   std::vector<ApiKey> keys;
   Access access;
   std::vector<std::size_t> guardrails; ///< Indexes into Config::guardrails.
+  RateLimits limits;
 };
 
 enum class EntityAction : std::uint8_t { Allow, Deny };
@@ -228,6 +314,12 @@ struct ServerSettings {
   std::chrono::milliseconds body_timeout{30'000};
   /// An idle keep-alive connection is closed after this time.
   std::chrono::milliseconds keep_alive_timeout{60'000};
+  /// Largest request head (request line and headers); larger gets 431 (`max_header_bytes`).
+  std::size_t max_header_bytes = std::size_t{64} * 1024U;
+  /// Requests served on one connection before it is closed (`max_keep_alive_requests`); 0 = no
+  /// limit.
+  std::uint32_t max_keep_alive_requests = 1'000;
+  TlsSettings tls;
 };
 
 struct Config {
@@ -249,6 +341,8 @@ struct Config {
   std::vector<Guardrail> guardrails;
   std::vector<PromptTemplate> prompts;
   AuditSettings audit;
+  RetrySettings retries;
+  LimitsSettings limits;
   /// "backend X: environment variable Y is not set", one per backend whose secret is missing.
   /// `serve` refuses to start while this is non-empty; `check` prints them as warnings.
   std::vector<std::string> missing_secrets;

@@ -10,13 +10,27 @@ config::Config configWithKeys() {
   cfg.levels = {"public", "internal"};
   config::Tenant acme;
   acme.name = "acme";
-  acme.keys.push_back({"bot", sha256("sk-acme-bot"), config::LevelIndex{1}, {}});
+  acme.keys.push_back({.name = "bot", .digest = sha256("sk-acme-bot"), .floor = 1});
+  acme.keys.push_back({.name = "billing", .client_cn = "billing.acme.internal"});
   config::Tenant globex;
   globex.name = "globex";
-  globex.keys.push_back({"etl", sha256("sk-globex-etl"), std::nullopt, {}});
+  globex.keys.push_back({.name = "etl", .digest = sha256("sk-globex-etl")});
   cfg.tenants = {acme, globex};
   cfg.admin_keys.push_back({"compliance", sha256("sk-admin")});
   return cfg;
+}
+
+TEST(KeyStore, ClientCertificateNameAuthenticatesAsItsKey) {
+  const config::Config cfg = configWithKeys();
+  const KeyStore store(cfg);
+  const auto principal = store.authenticateCertificate("billing.acme.internal");
+  ASSERT_TRUE(principal.has_value());
+  EXPECT_EQ(principal->tenant->name, "acme");
+  EXPECT_EQ(principal->key->name, "billing");
+  EXPECT_FALSE(store.authenticateCertificate("").has_value());
+  EXPECT_FALSE(store.authenticateCertificate("BILLING.acme.internal").has_value());
+  // A certificate-only key has no API key to present.
+  EXPECT_FALSE(store.authenticate("billing.acme.internal").has_value());
 }
 
 TEST(PresentedKey, BearerSchemeIsCaseInsensitive) {

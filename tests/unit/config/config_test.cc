@@ -167,7 +167,7 @@ TEST(ConfigTest, ProductExampleParses) {
   EXPECT_EQ(acme->floor, LevelIndex{1});
   ASSERT_EQ(acme->keys.size(), 1U);
   EXPECT_EQ(acme->keys[0].name, "support-bot");
-  EXPECT_EQ(toHex(acme->keys[0].digest), digest_a);
+  EXPECT_EQ(toHex(acme->keys[0].digest.value()), digest_a);
   EXPECT_EQ(acme->keys[0].floor, std::nullopt);
 
   ASSERT_EQ(config->entities.size(), 6U);
@@ -752,7 +752,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "tenants:\n  t:\n    keys:\n      - {name: a, sha256: \"<hex>\"}\n",
                   "test.yaml:4: ", "tenants.t.keys[0].sha256 must be 64 hex digits"},
         ErrorCase{"KeyMissingDigest", "tenants:\n  t:\n    keys:\n      - name: a\n",
-                  "test.yaml:4: ", "tenants.t.keys[0] is missing required key 'sha256'"},
+                  "test.yaml:4: ", "tenants.t.keys[0] needs sha256 (an API key) or client_cn"},
         ErrorCase{"KeyNameTwice", two_tenant_keys,
                   "test.yaml:5: ", "tenant t already has a key named 'a'"},
         ErrorCase{"KeyUnknownField",
@@ -979,6 +979,128 @@ INSTANTIATE_TEST_SUITE_P(
                         "models:\n  m: { targets: [local:x] }\ntenants:\n  t: { max_declared: "
                         "secret }\n",
                         "unknown level 'secret'"}),
+    [](const ::testing::TestParamInfo<GovernanceError>& info) { return info.param.name; });
+
+} // namespace
+} // namespace cordon::config
+
+namespace cordon::config {
+namespace {
+
+const std::string operated = R"(max_header_bytes: 16384
+max_keep_alive_requests: 0
+tls: { cert: server.pem, key: server.key, client_ca: ca.pem, client_auth: required }
+breaker: { consecutive_failures: 3, open_ms: 2000 }
+retries: { attempts: 3, backoff_ms: 10, max_backoff_ms: 40, deadline_ms: 5000 }
+limits: { store: "redis://127.0.0.1:6390/2" }
+boundaries:
+  onprem: { clearance: restricted, region: eu }
+  eu-cloud: { clearance: confidential, region: eu }
+backends:
+  a: { boundary: eu-cloud, protocol: openai, url: "http://127.0.0.1:1/v1",
+       breaker: { error_rate: 0, window: 10 }, max_connections: 64,
+       health_check: { path: /models, interval_ms: 500 } }
+  b: { boundary: eu-cloud, protocol: openai, url: "http://127.0.0.1:2/v1" }
+  c: { boundary: onprem, protocol: openai, url: "http://127.0.0.1:3/v1" }
+models:
+  m: { targets: [[a:x, b:x], c:x] }
+tenants:
+  acme:
+    limits: { rpm: 600, tpm: 100000 }
+    keys:
+      - { name: svc, client_cn: svc.acme.internal, limits: { rpm: 60 } }
+)";
+
+TEST(ConfigOperations, ResilienceLimitsAndTlsParse) {
+  const ConfigConstSharedPtr config = parse(operated);
+  EXPECT_EQ(config->server.max_header_bytes, 16384U);
+  EXPECT_EQ(config->server.max_keep_alive_requests, 0U);
+  EXPECT_TRUE(config->server.tls.enabled());
+  EXPECT_EQ(config->server.tls.client_ca, "ca.pem");
+  EXPECT_TRUE(config->server.tls.client_cert_required);
+  EXPECT_EQ(config->retries.attempts, 3U);
+  EXPECT_EQ(config->retries.deadline, std::chrono::milliseconds(5000));
+  EXPECT_TRUE(config->limits.shared());
+
+  const Backend& a = config->backends[0];
+  EXPECT_EQ(a.breaker.consecutive_failures, 3U); // from the top level
+  EXPECT_EQ(a.breaker.open, std::chrono::milliseconds(2000));
+  EXPECT_EQ(a.breaker.error_rate, 0.0); // overridden
+  EXPECT_EQ(a.breaker.window, 10U);
+  EXPECT_EQ(a.max_connections, 64U);
+  EXPECT_EQ(a.health_check.path, "/models");
+  EXPECT_EQ(a.health_check.interval, std::chrono::milliseconds(500));
+  const Backend& b = config->backends[1];
+  EXPECT_EQ(b.breaker.window, 20U);
+  EXPECT_TRUE(b.health_check.path.empty());
+  EXPECT_EQ(b.max_connections, 0U);
+
+  const Model* model = config->findModel("m");
+  ASSERT_EQ(model->targets.size(), 3U);
+  EXPECT_EQ(model->targets[0].step, 0U);
+  EXPECT_EQ(model->targets[1].step, 0U);
+  EXPECT_EQ(model->targets[2].step, 1U);
+
+  const Tenant* acme = config->findTenant("acme");
+  EXPECT_EQ(acme->limits.requests_per_minute, 600U);
+  EXPECT_EQ(acme->limits.tokens_per_minute, 100000U);
+  EXPECT_FALSE(acme->keys[0].digest.has_value());
+  EXPECT_EQ(acme->keys[0].client_cn, "svc.acme.internal");
+  EXPECT_EQ(acme->keys[0].limits.requests_per_minute, 60U);
+  EXPECT_FALSE(acme->keys[0].limits.tokens_per_minute.has_value());
+}
+
+TEST(ConfigOperations, DefaultsAreSafe) {
+  const ConfigConstSharedPtr config = parse(prelude);
+  EXPECT_FALSE(config->server.tls.enabled());
+  EXPECT_EQ(config->retries.attempts, 1U);
+  EXPECT_EQ(config->retries.deadline, std::chrono::milliseconds(0));
+  EXPECT_FALSE(config->limits.shared());
+  EXPECT_EQ(config->backends[0].breaker.consecutive_failures, 5U);
+  EXPECT_EQ(config->server.max_keep_alive_requests, 1000U);
+}
+
+class OperationErrors : public ::testing::TestWithParam<GovernanceError> {};
+
+TEST_P(OperationErrors, AreRefusedWithTheReason) {
+  // A case that brings its own boundaries replaces the prelude.
+  const std::string& yaml = GetParam().yaml;
+  const std::string message = errorOf(yaml.starts_with("boundaries:") ? yaml : prelude + yaml);
+  EXPECT_NE(message.find(GetParam().message), std::string::npos) << message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Config, OperationErrors,
+    ::testing::Values(
+        GovernanceError{"TlsWithoutKey", "tls: { cert: a.pem }\n", "tls is missing required key"},
+        GovernanceError{"ClientAuthWithoutCa", "tls: { cert: a, key: b, client_auth: required }\n",
+                        "needs tls.client_ca"},
+        GovernanceError{"BadClientAuth", "tls: { cert: a, key: b, client_ca: c, client_auth: x }\n",
+                        "must be one of: optional, required"},
+        GovernanceError{"BreakerRate", "breaker: { error_rate: 2 }\n", "from 0 to 1"},
+        GovernanceError{"BreakerUnknownKey", "breaker: { failures: 2 }\n",
+                        "unknown key 'failures'"},
+        GovernanceError{"RetryZero", "retries: { attempts: 0 }\n", "positive integer"},
+        GovernanceError{"RetryBackoffOrder", "retries: { backoff_ms: 100, max_backoff_ms: 10 }\n",
+                        "max_backoff_ms must not be below backoff_ms"},
+        GovernanceError{"LimitsStore", "limits: { store: memcached://x }\n",
+                        "must be \"local\" or \"redis://"},
+        GovernanceError{"RateZero", "tenants:\n  t: { limits: { rpm: 0 } }\n", "positive integer"},
+        GovernanceError{
+            "HealthPath",
+            "boundaries:\n  b: { clearance: public, region: eu }\nbackends:\n  h: { boundary: b, "
+            "protocol: openai, url: \"http://x/v1\", health_check: { path: models } }\n",
+            "must start with '/'"},
+        GovernanceError{"NestedGroup", "models:\n  m: { targets: [[[local:x]]] }\n",
+                        "a target group holds targets, not groups"},
+        GovernanceError{"EmptyGroup", "models:\n  m: { targets: [[]] }\n", "must not be empty"},
+        GovernanceError{"DuplicateInGroup", "models:\n  m: { targets: [[local:x, local:x]] }\n",
+                        "listed twice"},
+        GovernanceError{"CnTwice",
+                        "tenants:\n  t:\n    keys:\n      - { name: a, client_cn: x }\n      - { "
+                        "name: b, client_cn: x }\n",
+                        "the same client_cn is already used by tenant t key a"},
+        GovernanceError{"TinyHeaders", "max_header_bytes: 10\n", "at least 1024"}),
     [](const ::testing::TestParamInfo<GovernanceError>& info) { return info.param.name; });
 
 } // namespace
