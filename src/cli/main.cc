@@ -149,7 +149,7 @@ int run(int argc, char** argv) {
   int token_delay_ms = 0;
   cordon::simulate::Options sim_options;
   auto* simulate_cmd = app.add_subcommand("simulate", "run a simulated model server");
-  simulate_cmd->add_option("--listen", listen, "HOST:PORT (port 0 picks a free port)");
+  simulate_cmd->add_option("--listen", listen, "HOST:PORT (port 0 picks a free port)")->take_last();
   // The last --protocol (and --mode) wins, so a test harness can override a default it passes
   // first.
   simulate_cmd

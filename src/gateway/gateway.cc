@@ -3,16 +3,21 @@
 #include <algorithm>
 #include <deque>
 #include <iterator>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
 
 #include <boost/algorithm/string/join.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/url/parse.hpp>
@@ -29,8 +34,10 @@
 #include "cordon/protocol/openai.h"
 #include "cordon/protocol/sse.h"
 #include "cordon/protocol/translate.h"
+#include "cordon/resilience/resilience.h"
 #include "gateway/answer_restore.h"
 #include "gateway/gateway_metrics.h"
+#include "gateway/health_checks.h"
 #include "gateway/inspect.h"
 #include "gateway/stream_relay.h"
 #include "http/deadline.h"
@@ -181,6 +188,19 @@ Error allTargetsFailed(const std::vector<AttemptFailure>& failures) {
 /// Statuses after which the next eligible target is tried (PRODUCT.md §1).
 bool isRetryableStatus(unsigned status) {
   return status >= 500 || status == 429;
+}
+
+/// Uniform in [0, 1), for backoff jitter; one generator per worker thread, so no lock.
+double unitRandom() {
+  thread_local std::minstd_rand generator{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(generator);
+}
+
+/// Waits `delay` on the current executor without blocking it. A timer cancelled because the
+/// worker is stopping simply ends the wait early.
+asio::awaitable<void> pause(std::chrono::milliseconds delay) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+  (void)co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
 } // namespace
@@ -370,6 +390,7 @@ private:
     const bool keep_alive = request.keep_alive();
     const unsigned version = request.version();
     const bool explain_only = door.explain_only;
+    const auto arrived = resilience::Clock::now();
     audit::Record trail = startTrail(route, door.endpoint);
     // Every way out of here goes through answer(): the record is written first (and, in sync
     // mode, is durable) before the client sees anything.
@@ -527,145 +548,201 @@ private:
     std::vector<AttemptFailure> failures;
     // Made once, for the first target that may only see the request pseudonymized.
     std::optional<PseudonymizedRequest> masked;
-    for (const std::size_t index : decision.eligible) {
-      const policy::TargetVerdict& verdict = decision.verdicts[index];
-      const config::Target& target = model->targets[verdict.target];
-      const config::Backend& backend = config.backends[target.backend];
-      const config::Boundary& boundary = config.boundaryOf(backend);
-      const bool pseudonymized = verdict.delivery == policy::Delivery::Pseudonymized;
-      const protocol::Wire wire = wireOf(backend);
-      if (auto crossing = protocol::checkTranslatable(chat, wire); !crossing) {
-        failures.push_back({backend.name, crossing.error().detail, false, true});
-        continue;
-      }
-      // The request this target gets: the template's wording for it, pseudonymized if it must be.
-      std::optional<PseudonymizedRequest> reworded;
-      const config::PromptWording* wording =
-          tmpl != nullptr ? &prompt::wordingFor(*tmpl, backend.name, target.model) : nullptr;
-      if (wording != nullptr && wording != &tmpl->wording) {
-        auto own = rewordFor(worker, snapshot, *tmpl, *wording, *variables, *bare, pseudonymized);
-        if (!own) {
-          co_return co_await fail(own.error());
+    std::optional<resilience::Clock::time_point> deadline;
+    if (config.retries.deadline.count() > 0) {
+      deadline = arrived + config.retries.deadline;
+    }
+    const auto outstanding = [&snapshot, model](std::size_t target) {
+      return snapshot.backend_states[model->targets[target].backend]->outstanding.load(
+          std::memory_order_relaxed);
+    };
+    // Walks of the eligible list (retries.attempts): only what policy::decide() made eligible is
+    // ever tried, in an order that spreads load inside a preference step.
+    for (std::uint32_t walk = 1; walk <= config.retries.attempts; ++walk) {
+      if (walk > 1) {
+        const auto wait = resilience::backoffBefore(walk, config.retries, unitRandom());
+        if (deadline && resilience::Clock::now() + wait >= *deadline) {
+          failures.push_back(
+              {"retries", "the request's deadline leaves no time for another walk", true});
+          break;
         }
-        reworded = std::move(*own);
-      } else if (pseudonymized && !masked) {
-        masked = pseudonymizeRequest(chat, pseudonymizable);
+        co_await pause(wait);
       }
-      const PseudonymizedRequest* shaped = reworded        ? &*reworded
-                                           : pseudonymized ? &*masked
-                                                           : nullptr;
-      const protocol::ChatRequest& outgoing = shaped != nullptr ? shaped->chat : chat;
-      const pseudonymize::PlaceholderMap* placeholders =
-          pseudonymized && !shaped->placeholders.empty() ? &shaped->placeholders : nullptr;
-      trail.target = fmt::format("{}:{}", backend.name, target.model);
-      trail.boundary = boundary.name;
-      trail.region = boundary.region;
-      trail.pseudonymized = placeholders != nullptr;
-      trail.pseudonymized_values =
-          placeholders != nullptr ? static_cast<std::uint32_t>(placeholders->size()) : 0U;
-      trail.reason = verdict.reason;
-      audit::Attempt& attempt = trail.attempts.emplace_back();
-      attempt.backend = backend.name;
-      attempt.model = target.model;
-      const auto started = std::chrono::steady_clock::now();
-      const auto elapsed_ms = [started] {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::steady_clock::now() - started)
-            .count();
-      };
-
-      auto sent = co_await client.send(backend, upstreamRequest(outgoing, backend, target.model));
-      if (!sent) {
-        attempt.latency_ms = elapsed_ms();
-        attempt.error = attemptMessage(sent.error());
-        failures.push_back({backend.name, attemptMessage(sent.error()),
-                            sent.error().code == Errc::UpstreamTimeout});
-        continue;
-      }
-      upstream::Response& reply = **sent;
-      const unsigned status = reply.status();
-      attempt.status = status;
-      attempt.latency_ms = elapsed_ms();
-      if (isRetryableStatus(status)) {
-        (void)co_await reply.readAll(kMaxUpstreamErrorBytes);
-        failures.push_back({backend.name, fmt::format("status {}", status), false});
-        continue;
-      }
-
-      route.boundary = boundary.name;
-      route.backend = backend.name;
-      route.region = boundary.region;
-      route.pseudonymized = placeholders != nullptr ? placeholders->size() : 0;
-
-      if (status < 200 || status >= 300) {
-        // The backend refused the request itself (4xx): not a reason to try a wider set, and
-        // the client should see why. A rejected credential is cordon's fault, not the client's.
-        if (status == 401 || status == 403) {
-          co_return co_await fail(
-              makeError(Errc::UpstreamFailed,
-                        fmt::format("backend {} rejected cordon's credentials (status {})",
-                                    backend.name, status)));
+      const std::vector<std::size_t> order =
+          resilience::attemptOrder(*model, decision.eligible, outstanding,
+                                   gateway_.rotation_.fetch_add(1, std::memory_order_relaxed));
+      for (const std::size_t index : order) {
+        const policy::TargetVerdict& verdict = decision.verdicts[index];
+        const config::Target& target = model->targets[verdict.target];
+        const config::Backend& backend = config.backends[target.backend];
+        const config::Boundary& boundary = config.boundaryOf(backend);
+        resilience::BackendState& health = *snapshot.backend_states[target.backend];
+        const bool pseudonymized = verdict.delivery == policy::Delivery::Pseudonymized;
+        const protocol::Wire wire = wireOf(backend);
+        if (auto crossing = protocol::checkTranslatable(chat, wire); !crossing) {
+          failures.push_back({backend.name, crossing.error().detail, false, true});
+          continue;
         }
-        auto body = co_await reply.readAll(kMaxUpstreamErrorBytes);
-        if (!body) {
-          co_return co_await fail(body.error());
-        }
-        if (wire != door.wire) {
-          // The client gets the backend's complaint in its own protocol's error form.
-          *body =
-              errorBody(door.wire, errcOfStatus(status),
-                        protocol::upstreamErrorMessage(*body).value_or(fmt::format(
-                            "backend {} refused the request (status {})", backend.name, status)));
-        }
-        Response response = http::jsonResponse(status, std::move(*body), version, keep_alive);
-        route.applyTo(response);
-        trail.outcome = "rejected";
-        co_return co_await answer(std::move(response));
-      }
-
-      if (chat.stream) {
-        const auto commit_stream =
-            [&](std::string_view outcome,
-                const std::optional<protocol::Usage>& usage) -> asio::awaitable<bool> {
-          trail.outcome = outcome;
-          trail.status = 200;
-          if (usage) {
-            trail.tokens_in = usage->input_tokens;
-            trail.tokens_out = usage->output_tokens;
+        // The request this target gets: the template's wording for it, pseudonymized if it must be.
+        std::optional<PseudonymizedRequest> reworded;
+        const config::PromptWording* wording =
+            tmpl != nullptr ? &prompt::wordingFor(*tmpl, backend.name, target.model) : nullptr;
+        if (wording != nullptr && wording != &tmpl->wording) {
+          auto own = rewordFor(worker, snapshot, *tmpl, *wording, *variables, *bare, pseudonymized);
+          if (!own) {
+            co_return co_await fail(own.error());
           }
-          co_return co_await commit(std::move(trail), config);
+          reworded = std::move(*own);
+        } else if (pseudonymized && !masked) {
+          masked = pseudonymizeRequest(chat, pseudonymizable);
+        }
+        const PseudonymizedRequest* shaped = reworded        ? &*reworded
+                                             : pseudonymized ? &*masked
+                                                             : nullptr;
+        const protocol::ChatRequest& outgoing = shaped != nullptr ? shaped->chat : chat;
+        const pseudonymize::PlaceholderMap* placeholders =
+            pseudonymized && !shaped->placeholders.empty() ? &shaped->placeholders : nullptr;
+        trail.target = fmt::format("{}:{}", backend.name, target.model);
+        trail.boundary = boundary.name;
+        trail.region = boundary.region;
+        trail.pseudonymized = placeholders != nullptr;
+        trail.pseudonymized_values =
+            placeholders != nullptr ? static_cast<std::uint32_t>(placeholders->size()) : 0U;
+        trail.reason = verdict.reason;
+        audit::Attempt& attempt = trail.attempts.emplace_back();
+        attempt.backend = backend.name;
+        attempt.model = target.model;
+        // A backend that is over its connection limit or whose breaker is open is skipped: the
+        // audit and the final error say so, and the next eligible target is tried.
+        if (backend.max_connections > 0 &&
+            health.outstanding.load(std::memory_order_relaxed) >= backend.max_connections) {
+          attempt.error =
+              fmt::format("skipped: connection limit {} reached", backend.max_connections);
+          failures.push_back({backend.name, attempt.error, false});
+          continue;
+        }
+        const resilience::Admission admission = health.breaker.admit(resilience::Clock::now());
+        if (admission == resilience::Admission::Refused) {
+          attempt.error = "skipped: circuit open";
+          failures.push_back({backend.name, attempt.error, false});
+          continue;
+        }
+        resilience::Ticket ticket(health.breaker, admission);
+        const resilience::Outstanding busy(health);
+        const auto started = std::chrono::steady_clock::now();
+        const auto elapsed_ms = [started] {
+          return std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - started)
+              .count();
         };
-        StreamTranscoder transcoder(wire, door.wire, placeholders, client_wants_usage);
-        if (watch) {
-          transcoder.watch(*watch, scan, trail.guardrails);
+
+        upstream::RequestSpec spec = upstreamRequest(outgoing, backend, target.model);
+        spec.deadline = deadline;
+        auto sent = co_await client.send(backend, std::move(spec));
+        if (!sent) {
+          ticket.failed(resilience::Clock::now());
+          attempt.latency_ms = elapsed_ms();
+          attempt.error = attemptMessage(sent.error());
+          failures.push_back({backend.name, attemptMessage(sent.error()),
+                              sent.error().code == Errc::UpstreamTimeout});
+          continue;
         }
-        const auto first_token = [this, &backend, started] {
-          gateway_.metrics_->firstToken(backend.name)
-              .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-                           .count());
-        };
-        if (co_await relayStream(reply, writer, route, transcoder, commit_stream, first_token) ||
-            writer.started()) {
-          co_return;
+        upstream::Response& reply = **sent;
+        const unsigned status = reply.status();
+        attempt.status = status;
+        attempt.latency_ms = elapsed_ms();
+        if (isRetryableStatus(status)) {
+          // A 429 says the backend is busy, not broken: it moves on without counting against
+          // the breaker (the ticket is given back).
+          if (status >= 500) {
+            ticket.failed(resilience::Clock::now());
+          }
+          (void)co_await reply.readAll(kMaxUpstreamErrorBytes);
+          failures.push_back({backend.name, fmt::format("status {}", status), false});
+          continue;
         }
-      } else if (auto whole = co_await relayWhole(
-                     reply, route, version, keep_alive, placeholders, chat.operation, wire,
-                     door.wire, watch ? &*watch : nullptr, scan, trail.guardrails)) {
-        if (whole->refused) {
-          co_return co_await fail(*whole->refused);
+        if (status < 200 || status >= 300) {
+          ticket.succeeded(resilience::Clock::now()); // it answered; the request was the problem
         }
-        trail.outcome = "answered";
-        trail.tokens_in = whole->usage.input_tokens;
-        trail.tokens_out = whole->usage.output_tokens;
-        co_return co_await answer(std::move(whole->response));
+
+        route.boundary = boundary.name;
+        route.backend = backend.name;
+        route.region = boundary.region;
+        route.pseudonymized = placeholders != nullptr ? placeholders->size() : 0;
+
+        if (status < 200 || status >= 300) {
+          // The backend refused the request itself (4xx): not a reason to try a wider set, and
+          // the client should see why. A rejected credential is cordon's fault, not the client's.
+          if (status == 401 || status == 403) {
+            co_return co_await fail(
+                makeError(Errc::UpstreamFailed,
+                          fmt::format("backend {} rejected cordon's credentials (status {})",
+                                      backend.name, status)));
+          }
+          auto body = co_await reply.readAll(kMaxUpstreamErrorBytes);
+          if (!body) {
+            co_return co_await fail(body.error());
+          }
+          if (wire != door.wire) {
+            // The client gets the backend's complaint in its own protocol's error form.
+            *body =
+                errorBody(door.wire, errcOfStatus(status),
+                          protocol::upstreamErrorMessage(*body).value_or(fmt::format(
+                              "backend {} refused the request (status {})", backend.name, status)));
+          }
+          Response response = http::jsonResponse(status, std::move(*body), version, keep_alive);
+          route.applyTo(response);
+          trail.outcome = "rejected";
+          co_return co_await answer(std::move(response));
+        }
+
+        if (chat.stream) {
+          const auto commit_stream =
+              [&](std::string_view outcome,
+                  const std::optional<protocol::Usage>& usage) -> asio::awaitable<bool> {
+            trail.outcome = outcome;
+            trail.status = 200;
+            if (usage) {
+              trail.tokens_in = usage->input_tokens;
+              trail.tokens_out = usage->output_tokens;
+            }
+            co_return co_await commit(std::move(trail), config);
+          };
+          StreamTranscoder transcoder(wire, door.wire, placeholders, client_wants_usage);
+          if (watch) {
+            transcoder.watch(*watch, scan, trail.guardrails);
+          }
+          const auto first_token = [this, &backend, started] {
+            gateway_.metrics_->firstToken(backend.name)
+                .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                             .count());
+          };
+          if (co_await relayStream(reply, writer, route, transcoder, commit_stream, first_token) ||
+              writer.started()) {
+            ticket.succeeded(resilience::Clock::now());
+            co_return;
+          }
+        } else if (auto whole = co_await relayWhole(
+                       reply, route, version, keep_alive, placeholders, chat.operation, wire,
+                       door.wire, watch ? &*watch : nullptr, scan, trail.guardrails)) {
+          ticket.succeeded(resilience::Clock::now());
+          if (whole->refused) {
+            co_return co_await fail(*whole->refused);
+          }
+          trail.outcome = "answered";
+          trail.tokens_in = whole->usage.input_tokens;
+          trail.tokens_out = whole->usage.output_tokens;
+          co_return co_await answer(std::move(whole->response));
+        }
+        // The answer broke before anything reached the client: the next eligible target may try.
+        ticket.failed(resilience::Clock::now());
+        attempt.error = "answer was malformed or cut off";
+        failures.push_back({backend.name, "answer was malformed or cut off", false});
+        route.boundary.clear();
+        route.backend.clear();
+        route.region.clear();
+        route.pseudonymized = 0;
       }
-      // The answer broke before anything reached the client: the next eligible target may try.
-      attempt.error = "answer was malformed or cut off";
-      failures.push_back({backend.name, "answer was malformed or cut off", false});
-      route.boundary.clear();
-      route.backend.clear();
-      route.region.clear();
-      route.pseudonymized = 0;
     }
     const Error error = allTargetsFailed(failures);
     spdlog::warn("request {}: {}", route.request_id, error.detail);
@@ -1090,8 +1167,12 @@ void requireServable(const config::Config& config) {
 
 } // namespace
 
-Snapshot::Snapshot(config::ConfigConstSharedPtr config_in)
-    : config(std::move(config_in)), keys(*config) {
+Snapshot::Snapshot(config::ConfigConstSharedPtr config_in,
+                   std::vector<std::shared_ptr<resilience::BackendState>> backend_states_in)
+    : config(std::move(config_in)), backend_states(std::move(backend_states_in)), keys(*config) {
+  if (backend_states.size() != config->backends.size()) {
+    backend_states = resilience::BackendRegistry().statesFor(*config);
+  }
   auto built = classify::Classifier::build(config->custom_entities);
   if (!built) {
     throw std::invalid_argument(built.error().detail);
@@ -1164,7 +1245,14 @@ Gateway::Gateway(config::ConfigConstSharedPtr config)
     spdlog::warn("audit: OFF (audit.sink: none) - no request is recorded; use it only to measure "
                  "what the audit costs");
   }
-  snapshot_.store(std::make_shared<const Snapshot>(std::move(config)));
+  auto states = backend_registry_.statesFor(*config);
+  snapshot_.store(std::make_shared<const Snapshot>(std::move(config), std::move(states)));
+  metrics_->gauges("cordon_circuit_state",
+                   "Circuit breaker of each backend: 0 closed, 1 half-open, 2 open.", {"backend"},
+                   [this] { return circuitSamples(false); });
+  metrics_->gauges("cordon_upstream_outstanding",
+                   "Requests open to each backend now, over all workers.", {"backend"},
+                   [this] { return circuitSamples(true); });
   handler_ = std::make_unique<Handler>(*this);
 
   http::ServerOptions options;
@@ -1193,6 +1281,7 @@ Gateway::Gateway(config::ConfigConstSharedPtr config)
 }
 
 Gateway::~Gateway() {
+  stopping_.store(true, std::memory_order_release);
   // Workers first (they use the clients and submit audit records), then the admin thread and
   // the audit writer (they post completions to the workers' io_contexts, which must still
   // exist), then the clients
@@ -1205,6 +1294,10 @@ Gateway::~Gateway() {
 
 void Gateway::start() {
   server_->start();
+  // Health checks run on the first worker, with its client; they stop with the workers.
+  asio::co_spawn(server_->workerContext(0),
+                 runHealthChecks([this] { return snapshot(); }, *clients_[0], stopping_),
+                 asio::detached);
 }
 
 std::uint16_t Gateway::port() const noexcept {
@@ -1213,10 +1306,33 @@ std::uint16_t Gateway::port() const noexcept {
 
 void Gateway::reload(config::ConfigConstSharedPtr config) {
   requireServable(*config);
-  snapshot_.store(std::make_shared<const Snapshot>(std::move(config)), std::memory_order_release);
+  auto states = backend_registry_.statesFor(*config);
+  snapshot_.store(std::make_shared<const Snapshot>(std::move(config), std::move(states)),
+                  std::memory_order_release);
+}
+
+metrics::Registry::GaugeSamples Gateway::circuitSamples(bool outstanding) const {
+  const auto current = snapshot();
+  metrics::Registry::GaugeSamples samples;
+  const auto now = resilience::Clock::now();
+  for (std::size_t i = 0; i < current->config->backends.size(); ++i) {
+    const resilience::BackendState& state = *current->backend_states[i];
+    double value = 0;
+    if (outstanding) {
+      value = state.outstanding.load(std::memory_order_relaxed);
+    } else {
+      const resilience::CircuitState circuit = state.breaker.state(now);
+      value = circuit == resilience::CircuitState::Open       ? 2
+              : circuit == resilience::CircuitState::HalfOpen ? 1
+                                                              : 0;
+    }
+    samples.emplace_back(metrics::LabelValues{current->config->backends[i].name}, value);
+  }
+  return samples;
 }
 
 void Gateway::shutdown(std::chrono::milliseconds grace) {
+  stopping_.store(true, std::memory_order_release);
   server_->shutdown(grace);
   if (audit_ && !audit_->flush(grace)) {
     spdlog::error("audit: records still unwritten at shutdown (the sink is failing)");

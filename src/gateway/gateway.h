@@ -17,6 +17,8 @@
 #include "cordon/classify/classifier.h"
 #include "cordon/config/config.h"
 #include "cordon/guard/guard.h"
+#include "cordon/metrics/metrics.h"
+#include "cordon/resilience/resilience.h"
 
 namespace cordon::http {
 class Server;
@@ -41,8 +43,14 @@ namespace cordon::gateway {
 struct Snapshot {
   /// Throws std::invalid_argument when the detectors cannot be built (a custom regex Hyperscan
   /// rejects): such a config is refused at start and at reload.
-  explicit Snapshot(config::ConfigConstSharedPtr config_in);
+  /// Without `backend_states_in` (tools such as `cordon explain`), every backend gets a fresh,
+  /// closed breaker.
+  explicit Snapshot(config::ConfigConstSharedPtr config_in,
+                    std::vector<std::shared_ptr<resilience::BackendState>> backend_states_in = {});
   config::ConfigConstSharedPtr config;
+  /// Per backend (Config::backends order): its breaker and outstanding requests, shared with
+  /// every snapshot that has the same backend (resilience::BackendRegistry).
+  std::vector<std::shared_ptr<resilience::BackendState>> backend_states;
   auth::KeyStore keys;
   classify::ClassifierConstSharedPtr classifier;
   /// Every deny_words / deny_regex guardrail, compiled once (guard.h).
@@ -85,6 +93,9 @@ public:
 
 private:
   class Handler;
+  /// Per backend of the current snapshot: its circuit state (0 closed, 1 half-open, 2 open) or
+  /// its outstanding requests, for /metrics.
+  metrics::Registry::GaugeSamples circuitSamples(bool outstanding) const;
   /// A worker's detection state: Hyperscan scratch for the classifier it was made for, and a
   /// reused findings buffer. Touched only by its worker's thread.
   struct Detection {
@@ -105,6 +116,12 @@ private:
   bool audit_sync_ = true;
   /// Reads for /admin/* (the audit sink), off the workers.
   boost::asio::thread_pool admin_pool_{1};
+  /// Breakers and load of every backend, kept across reloads.
+  resilience::BackendRegistry backend_registry_;
+  /// Set when shutting down: background work (health checks) ends.
+  std::atomic<bool> stopping_{false};
+  /// Turns of equally loaded targets in one preference step.
+  std::atomic<std::size_t> rotation_{0};
   std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
   std::vector<Detection> detection_;
   std::vector<std::unique_ptr<upstream::Client>> clients_;

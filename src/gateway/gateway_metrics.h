@@ -31,6 +31,11 @@ public:
 
   /// Adds a gauge read at scrape time (audit queue depth and the like).
   void gauge(std::string name, std::string help, std::function<double()> read);
+  /// Adds a labelled gauge read at scrape time (one sample per backend, say).
+  void gauges(std::string name, std::string help, std::vector<std::string> label_names,
+              std::function<metrics::Registry::GaugeSamples()> read) {
+    registry_.gauges(std::move(name), std::move(help), std::move(label_names), std::move(read));
+  }
 
   std::string exposition() const { return registry_.exposition(); }
 

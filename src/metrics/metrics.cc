@@ -280,11 +280,18 @@ struct Gauge {
   std::function<double()> read;
 };
 
+struct LabelledGauge {
+  std::string name;
+  std::string help;
+  std::vector<std::string> label_names;
+  std::function<Registry::GaugeSamples()> read;
+};
+
 } // namespace
 
 struct Registry::Impl {
   using Entry = std::variant<std::unique_ptr<Family<Counter>>, std::unique_ptr<Family<Histogram>>,
-                             std::unique_ptr<Gauge>>;
+                             std::unique_ptr<Gauge>, std::unique_ptr<LabelledGauge>>;
 
   mutable std::mutex mutex;
   std::vector<Entry> entries;    ///< declaration order
@@ -355,6 +362,14 @@ void Registry::gauge(std::string name, std::string help, std::function<double()>
       std::make_unique<Gauge>(Gauge{std::move(name), std::move(help), std::move(read)}));
 }
 
+void Registry::gauges(std::string name, std::string help, std::vector<std::string> label_names,
+                      std::function<GaugeSamples()> read) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->declare(name, label_names, {""});
+  impl_->entries.emplace_back(std::make_unique<LabelledGauge>(
+      LabelledGauge{std::move(name), std::move(help), std::move(label_names), std::move(read)}));
+}
+
 std::string Registry::exposition() const {
   Buffer out;
   const std::lock_guard lock(impl_->mutex);
@@ -363,6 +378,22 @@ std::string Registry::exposition() const {
       appendCounter(out, **counter);
     } else if (const auto* histogram = std::get_if<std::unique_ptr<Family<Histogram>>>(&entry)) {
       appendHistogram(out, **histogram);
+    } else if (const auto* labelled = std::get_if<std::unique_ptr<LabelledGauge>>(&entry)) {
+      const LabelledGauge& gauge = **labelled;
+      appendHeader(out, gauge.name, gauge.help, "gauge");
+      if (!gauge.read) {
+        continue;
+      }
+      for (const auto& [values, value] : gauge.read()) {
+        if (values.size() != gauge.label_names.size()) {
+          continue;
+        }
+        out.append(gauge.name);
+        appendLabels(out, gauge.label_names, values);
+        out.push_back(' ');
+        appendDouble(out, value);
+        out.push_back('\n');
+      }
     } else {
       const Gauge& gauge = *std::get<std::unique_ptr<Gauge>>(entry);
       appendHeader(out, gauge.name, gauge.help, "gauge");

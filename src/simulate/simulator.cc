@@ -377,6 +377,12 @@ asio::awaitable<std::optional<Simulator::State::Accepted>>
 Simulator::State::accept(http::Request& request, http::ResponseWriter& writer) {
   const std::uint64_t number = requests.fetch_add(1, std::memory_order_relaxed) + 1;
 
+  json::error_code ec;
+  json::value parsed = json::parse(request.body(), ec);
+  if (!ec) {
+    // Recorded even when it is about to fail: a test checks everything a backend was shown.
+    remember(parsed);
+  }
   if (options.fail_status != 0 && (options.fail_every == 0 || number % options.fail_every == 0)) {
     co_await writer.write(
         error(request, options.fail_status, "simulated failure", "simulated_failure"));
@@ -396,13 +402,10 @@ Simulator::State::accept(http::Request& request, http::ResponseWriter& writer) {
     }
   }
 
-  json::error_code ec;
-  json::value parsed = json::parse(request.body(), ec);
   if (ec) {
     co_await writer.write(error(request, 400, "request body is not valid JSON", "invalid_json"));
     co_return std::nullopt;
   }
-  remember(parsed);
   auto* body = parsed.if_object();
   if (body == nullptr) {
     co_await writer.write(

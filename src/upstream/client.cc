@@ -132,7 +132,8 @@ public:
 
   std::size_t idleCount() const noexcept { return idle_.size(); }
 
-  asio::awaitable<Result<std::unique_ptr<Connection>>> connect(const config::Backend& backend) {
+  asio::awaitable<Result<std::unique_ptr<Connection>>> connect(const config::Backend& backend,
+                                                               std::chrono::milliseconds timeout) {
     if (!tls_setup_error_.empty()) {
       co_return makeError(Errc::UpstreamFailed, tls_setup_error_);
     }
@@ -146,7 +147,7 @@ public:
     auto connection = tls_ ? std::make_unique<Connection>(executor_, *tls_context_, wheel_)
                            : std::make_unique<Connection>(executor_, wheel_);
     auto& lowest = connection->lowest();
-    connection->deadline.arm(backend.timeouts.connect);
+    connection->deadline.arm(timeout);
     auto [connect_ec, connected] = co_await asio::async_connect(lowest, results, kUseTuple);
     connection->settle(connect_ec);
     if (connect_ec) {
@@ -164,7 +165,7 @@ public:
                             fmt::format("backend {}: cannot set TLS server name", backend.name));
       }
       tls.set_verify_callback(ssl::host_name_verification(endpoint.host));
-      connection->deadline.arm(backend.timeouts.connect);
+      connection->deadline.arm(timeout);
       auto [handshake_ec] = co_await tls.async_handshake(ssl::stream_base::client, kUseTuple);
       connection->settle(handshake_ec);
       if (handshake_ec) {
@@ -309,11 +310,29 @@ asio::awaitable<Result<ResponsePtr>> Client::send(const config::Backend& backend
   Pool& pool = *pool_owner;
   const auto& endpoint = backend.endpoint;
 
-  bhttp::request<bhttp::string_body> request{bhttp::verb::post, endpoint.base_path + spec.path, 11};
+  // The budget left to this request, if it has one: every wait below is cut to it.
+  const auto within_budget = [&spec](std::chrono::milliseconds timeout) {
+    if (!spec.deadline) {
+      return timeout;
+    }
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+        *spec.deadline - std::chrono::steady_clock::now());
+    return std::max(std::chrono::milliseconds{0}, std::min(timeout, left));
+  };
+  if (within_budget(backend.timeouts.connect).count() == 0) {
+    co_return makeError(Errc::UpstreamTimeout,
+                        fmt::format("backend {}: the request's deadline passed", backend.name));
+  }
+
+  const bool get = spec.method == RequestSpec::Method::Get;
+  bhttp::request<bhttp::string_body> request{get ? bhttp::verb::get : bhttp::verb::post,
+                                             endpoint.base_path + spec.path, 11};
   const bool default_port = endpoint.port == (endpoint.tls ? 443 : 80);
   request.set(bhttp::field::host,
               default_port ? endpoint.host : fmt::format("{}:{}", endpoint.host, endpoint.port));
-  request.set(bhttp::field::content_type, "application/json");
+  if (!get) {
+    request.set(bhttp::field::content_type, "application/json");
+  }
   request.set(bhttp::field::user_agent, "cordon/0.1");
   request.set(bhttp::field::accept, spec.expect_stream ? "text/event-stream" : "application/json");
   for (auto& [name, value] : spec.headers) {
@@ -329,7 +348,7 @@ asio::awaitable<Result<ResponsePtr>> Client::send(const config::Backend& backend
     std::unique_ptr<Connection> connection = attempt == 0 ? pool.takeIdle() : nullptr;
     const bool reused = connection != nullptr;
     if (!connection) {
-      auto connected = co_await pool.connect(backend);
+      auto connected = co_await pool.connect(backend, within_budget(backend.timeouts.connect));
       if (!connected) {
         co_return connected.error();
       }
@@ -342,7 +361,7 @@ asio::awaitable<Result<ResponsePtr>> Client::send(const config::Backend& backend
     state->parser.body_limit(boost::none);
 
     // One deadline covers sending the request and receiving the answer's head.
-    connection->deadline.arm(backend.timeouts.first_byte);
+    connection->deadline.arm(within_budget(backend.timeouts.first_byte));
     auto [write_ec, written] = co_await connection->visit(
         [&](auto& stream) { return bhttp::async_write(stream, request, kUseTuple); });
     beast::error_code ec = write_ec;

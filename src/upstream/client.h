@@ -3,9 +3,12 @@
 // backend's connect / first-byte / idle timeouts. Network code: Beast and Asio live here.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,11 +29,17 @@ namespace cordon::upstream {
 namespace asio = boost::asio;
 
 struct RequestSpec {
-  std::string path; ///< Appended to the backend's base path, e.g. "/chat/completions".
+  enum class Method : std::uint8_t { Post, Get };
+  Method method = Method::Post; ///< GET is for health checks (no body, no Content-Type).
+  std::string path;             ///< Appended to the backend's base path, e.g. "/chat/completions".
   std::string body;
   /// Extra request headers; the caller sets the backend's authentication headers here.
   std::vector<std::pair<std::string, std::string>> headers;
   bool expect_stream = false; ///< Sends `Accept: text/event-stream`.
+  /// The request's deadline budget: the connect and first-byte timeouts are cut to what remains
+  /// of it, and a spent budget fails at once with Errc::UpstreamTimeout. Unset: the backend's
+  /// timeouts alone.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 class Pool;

@@ -92,6 +92,13 @@ public:
   /// not call back into the registry.
   void gauge(std::string name, std::string help, std::function<double()> read);
 
+  /// Samples of a labelled gauge, read at scrape time: one value per label-value tuple.
+  using GaugeSamples = std::vector<std::pair<LabelValues, double>>;
+  /// A gauge with labels read when the metrics are scraped (one sample per backend, say). Same
+  /// rules for `read` as gauge(); a sample with the wrong number of values is skipped.
+  void gauges(std::string name, std::string help, std::vector<std::string> label_names,
+              std::function<GaugeSamples()> read);
+
   /// Every family in declaration order, children in creation order, in the Prometheus text
   /// format: # HELP / # TYPE lines, label values escaped (\\, \", \n), histograms as _bucket{le}
   /// (cumulative, ending in +Inf), _sum and _count.

@@ -108,6 +108,19 @@ TEST(MetricsExposition, GaugeCallbackReadAtScrape) {
   EXPECT_NE(registry.exposition().find("\nqueue_depth 0.25\n"), std::string::npos);
 }
 
+TEST(MetricsExposition, LabelledGaugeReadAtScrape) {
+  Registry registry;
+  Registry::GaugeSamples samples{{{"a"}, 0}, {{"b\"x"}, 2}, {{"too", "many"}, 9}};
+  registry.gauges("circuit", "State.", {"backend"}, [&samples] { return samples; });
+  EXPECT_EQ(registry.exposition(), "# HELP circuit State.\n"
+                                   "# TYPE circuit gauge\n"
+                                   "circuit{backend=\"a\"} 0\n"
+                                   "circuit{backend=\"b\\\"x\"} 2\n");
+  samples.clear();
+  EXPECT_EQ(registry.exposition(), "# HELP circuit State.\n# TYPE circuit gauge\n");
+  EXPECT_THROW(registry.gauges("circuit", "again", {}, {}), std::invalid_argument);
+}
+
 TEST(MetricsExposition, SpecialAndFractionalNumbers) {
   Registry registry;
   registry.gauge("g_nan", "n", [] { return std::numeric_limits<double>::quiet_NaN(); });
