@@ -190,6 +190,17 @@ bool isRetryableStatus(unsigned status) {
   return status >= 500 || status == 429;
 }
 
+/// The circuit state of each of the snapshot's backends, for explain.
+std::vector<std::string_view> circuitsOf(const Snapshot& snapshot) {
+  std::vector<std::string_view> circuits;
+  const auto now = resilience::Clock::now();
+  circuits.reserve(snapshot.backend_states.size());
+  for (const auto& state : snapshot.backend_states) {
+    circuits.push_back(resilience::circuitStateName(state->breaker.state(now)));
+  }
+  return circuits;
+}
+
 /// Uniform in [0, 1), for backoff jitter; one generator per worker thread, so no lock.
 double unitRandom() {
   thread_local std::minstd_rand generator{std::random_device{}()};
@@ -532,7 +543,9 @@ private:
     recordFacts(trail, config, facts, decision);
     if (explain_only) {
       Response response = http::jsonResponse(
-          200, explanationJson(config, *model, Explanation{std::move(located), facts, decision}),
+          200,
+          explanationJson(config, *model,
+                          Explanation{std::move(located), facts, decision, circuitsOf(snapshot)}),
           version, keep_alive);
       route.applyTo(response);
       trail.outcome = "explained";

@@ -99,18 +99,31 @@ std::string explanationJson(const config::Config& config, const config::Model& m
     const config::Target& target = model.targets[verdict.target];
     const config::Backend& backend = config.backends[target.backend];
     const config::Boundary& boundary = config.boundaryOf(backend);
-    targets.push_back(json::object{
+    json::object entry{
         {"target", fmt::format("{}:{}", backend.name, target.model)},
         {"backend", backend.name},
         {"boundary", boundary.name},
         {"region", boundary.region},
         {"eligible", verdict.eligible},
         {"pseudonymized", verdict.eligible && verdict.delivery == policy::Delivery::Pseudonymized},
-        {"reason", verdict.reason}});
+        {"reason", verdict.reason}};
+    if (!explanation.circuits.empty()) {
+      entry["circuit"] = explanation.circuits[target.backend];
+    }
+    targets.push_back(std::move(entry));
   }
   root["targets"] = std::move(targets);
   if (decision.allowed()) {
-    const auto& first = model.targets[decision.verdicts[decision.eligible.front()].target];
+    // The target serving would try first: eligible, and not skipped for an open circuit.
+    std::size_t chosen = decision.eligible.front();
+    for (const std::size_t index : decision.eligible) {
+      const std::size_t backend = model.targets[decision.verdicts[index].target].backend;
+      if (explanation.circuits.empty() || explanation.circuits[backend] != "open") {
+        chosen = index;
+        break;
+      }
+    }
+    const auto& first = model.targets[decision.verdicts[chosen].target];
     root["decision"] = json::object{
         {"action", "send"},
         {"target", fmt::format("{}:{}", config.backends[first.backend].name, first.model)}};

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cordon/classify/classifier.h"
@@ -81,10 +82,14 @@ struct Explanation {
   std::vector<LocatedFinding> findings;
   policy::RequestFacts facts;
   policy::Decision decision;
+  /// The circuit state of each backend (Config::backends order: "closed", "open", "half_open")
+  /// as the serving gateway sees it now; empty where nothing is known (`cordon explain` offline).
+  std::vector<std::string_view> circuits = {};
 };
 
 /// JSON for POST /v1/cordon/explain: level, declared level, findings (type, text, start, end,
-/// score — never the value), one entry per target with eligibility and reason, and the outcome.
+/// score — never the value), one entry per target with eligibility and reason (and its circuit
+/// state when known), and the outcome: the first eligible target whose circuit is not open.
 std::string explanationJson(const config::Config& config, const config::Model& model,
                             const Explanation& explanation);
 

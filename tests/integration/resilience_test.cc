@@ -114,6 +114,15 @@ TEST_F(ResilienceTest, BreakerOpensSkipsTheBackendAndRecovers) {
   EXPECT_EQ(third.header("x-cordon-backend"), "good");
   EXPECT_EQ(lastAttempts(), (std::vector<std::string>{"flaky:skipped: circuit open", "good:200"}));
   EXPECT_EQ(readLines(record).size(), 2U) << "an open breaker must not let the request through";
+  // Explain shows the open circuit and the target serving would try first.
+  const HttpResponse explained = httpRequest(
+      port, "POST", "/v1/cordon/explain",
+      {{"authorization", "Bearer " + std::string(kAcmeKey)}, {"content-type", "application/json"}},
+      chatBody("assistant", "three"));
+  ASSERT_EQ(explained.status, 200) << explained.body;
+  EXPECT_EQ(str(explained.json(), "/targets/0/circuit"), "open");
+  EXPECT_EQ(str(explained.json(), "/targets/1/circuit"), "closed");
+  EXPECT_EQ(str(explained.json(), "/decision/target"), "good:m");
 
   // After open_ms one probe goes through; it succeeds and closes the breaker.
   ASSERT_TRUE(eventually([&] { return metric(port, circuit("flaky")) == 1; }, 3s));
