@@ -630,13 +630,13 @@ private:
         if (backend.max_connections > 0 &&
             health.outstanding.load(std::memory_order_relaxed) >= backend.max_connections) {
           attempt.error =
-              fmt::format("skipped: connection limit {} reached", backend.max_connections);
+              fmt::format("{}connection limit {} reached", kSkippedPrefix, backend.max_connections);
           failures.push_back({backend.name, attempt.error, false});
           continue;
         }
         const resilience::Admission admission = health.breaker.admit(resilience::Clock::now());
         if (admission == resilience::Admission::Refused) {
-          attempt.error = "skipped: circuit open";
+          attempt.error = fmt::format("{}circuit open", kSkippedPrefix);
           failures.push_back({backend.name, attempt.error, false});
           continue;
         }

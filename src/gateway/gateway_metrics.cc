@@ -105,6 +105,11 @@ GatewayMetrics::GatewayMetrics()
                                          "Attempts that failed (connect errors, timeouts, 5xx, "
                                          "429, unusable answers).",
                                          {"backend"})),
+      upstream_skipped_(registry_.counter(
+          "cordon_upstream_skipped_total",
+          "Attempts not made because the backend's circuit was open or its connection limit "
+          "reached.",
+          {"backend", "reason"})),
       first_token_(registry_.histogram(
           "cordon_time_to_first_token_seconds",
           "Streams: from sending the request to a backend to the first event sent to the client.",
@@ -146,6 +151,17 @@ void GatewayMetrics::observe(const audit::Record& record, const config::Config& 
     }
   }
   for (const audit::Attempt& attempt : record.attempts) {
+    // A skipped attempt never reached the backend: it has no latency and is not a failure of
+    // the backend's; it is counted on its own, by why it was skipped.
+    if (attempt.error.starts_with(kSkippedPrefix)) {
+      const std::string_view why = std::string_view(attempt.error).substr(kSkippedPrefix.size());
+      upstream_skipped_
+          .with({attempt.backend, why.starts_with("circuit")      ? "circuit_open"
+                                  : why.starts_with("connection") ? "connection_limit"
+                                                                  : "other"})
+          .add();
+      continue;
+    }
     upstream_latency_.with({attempt.backend})
         .observe(static_cast<double>(attempt.latency_ms) / 1000.0);
     const bool failed = !attempt.error.empty() || attempt.status == 0 || attempt.status >= 500 ||

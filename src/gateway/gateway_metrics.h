@@ -6,12 +6,17 @@
 
 #include <chrono>
 #include <functional>
+#include <string_view>
 
 #include "cordon/audit/record.h"
 #include "cordon/config/config.h"
 #include "cordon/metrics/metrics.h"
 
 namespace cordon::gateway {
+
+/// How the audit's attempts name one that was not made ("skipped: circuit open",
+/// "skipped: connection limit N reached").
+inline constexpr std::string_view kSkippedPrefix = "skipped: ";
 
 class GatewayMetrics {
 public:
@@ -53,6 +58,7 @@ private:
   metrics::Family<metrics::Counter>& tokens_;
   metrics::Family<metrics::Histogram>& upstream_latency_;
   metrics::Family<metrics::Counter>& upstream_errors_;
+  metrics::Family<metrics::Counter>& upstream_skipped_;
   metrics::Family<metrics::Histogram>& first_token_;
   metrics::Histogram& audit_write_;
 };

@@ -114,6 +114,8 @@ TEST_F(ResilienceTest, BreakerOpensSkipsTheBackendAndRecovers) {
   EXPECT_EQ(third.header("x-cordon-backend"), "good");
   EXPECT_EQ(lastAttempts(), (std::vector<std::string>{"flaky:skipped: circuit open", "good:200"}));
   EXPECT_EQ(readLines(record).size(), 2U) << "an open breaker must not let the request through";
+  EXPECT_EQ(
+      metric(port, "cordon_upstream_skipped_total{backend=\"flaky\",reason=\"circuit_open\"}"), 1);
   // Explain shows the open circuit and the target serving would try first.
   const HttpResponse explained = httpRequest(
       port, "POST", "/v1/cordon/explain",
