@@ -250,8 +250,8 @@ public:
       if (request.method() != bhttp::verb::get) {
         co_return co_await fail(Errc::MethodNotAllowed, "use GET");
       }
-      if (!authenticate(*snapshot, request)) {
-        co_return co_await fail(Errc::Unauthorized, unauthorizedMessage(request));
+      if (const auto principal = authenticate(*snapshot, request, writer); !principal) {
+        co_return co_await fail(Errc::Unauthorized, principal.error().detail);
       }
       co_await writer.write(modelsResponse(*snapshot, route, version, keep_alive));
       co_return;
@@ -299,10 +299,11 @@ private:
     const std::string_view presented = auth::presentedKey(headerValue(request, "authorization"),
                                                           headerValue(request, "x-api-key"));
     if (!snapshot.keys.isAdmin(presented)) {
-      if (authenticate(snapshot, request)) {
+      const auto principal = authenticate(snapshot, request, writer);
+      if (principal) {
         co_return co_await fail(Errc::PolicyViolation, "admin endpoints need an admin key");
       }
-      co_return co_await fail(Errc::Unauthorized, unauthorizedMessage(request));
+      co_return co_await fail(Errc::Unauthorized, principal.error().detail);
     }
     audit::FlowQuery query;
     bool table = false;
@@ -362,10 +363,36 @@ private:
         asio::use_awaitable);
   }
 
-  static std::optional<auth::Principal> authenticate(const Snapshot& snapshot,
-                                                     const Request& request) {
-    return snapshot.keys.authenticate(auth::presentedKey(headerValue(request, "authorization"),
-                                                         headerValue(request, "x-api-key")));
+  /// Who sends the request, or why nobody (Errc::Unauthorized, the client's message). A client
+  /// certificate the listener verified (`writer.peerCommonName()`) authenticates as the key
+  /// whose `client_cn` names it; an API key sent with it must be that same key. A certificate
+  /// naming no key leaves authentication to the API key alone (the CA may issue certificates
+  /// for more services than cordon knows), and without one is refused.
+  static Result<auth::Principal> authenticate(const Snapshot& snapshot, const Request& request,
+                                              const ResponseWriter& writer) {
+    const std::string_view presented = auth::presentedKey(headerValue(request, "authorization"),
+                                                          headerValue(request, "x-api-key"));
+    if (const std::string_view common_name = writer.peerCommonName(); !common_name.empty()) {
+      if (const auto by_certificate = snapshot.keys.authenticateCertificate(common_name)) {
+        if (presented.empty()) {
+          return *by_certificate;
+        }
+        const auto by_key = snapshot.keys.authenticate(presented);
+        if (!by_key || by_key->tenant != by_certificate->tenant ||
+            by_key->key != by_certificate->key) {
+          return makeError(Errc::Unauthorized,
+                           "the API key does not belong to the client certificate's key");
+        }
+        return *by_certificate;
+      }
+      if (presented.empty()) {
+        return makeError(Errc::Unauthorized, "client certificate names no configured key");
+      }
+    }
+    if (const auto by_key = snapshot.keys.authenticate(presented)) {
+      return *by_key;
+    }
+    return makeError(Errc::Unauthorized, std::string(unauthorizedMessage(request)));
   }
 
   static std::string_view unauthorizedMessage(const Request& request) {
@@ -427,10 +454,9 @@ private:
                                         "until it can"));
     }
 
-    const auto principal = authenticate(snapshot, request);
+    const auto principal = authenticate(snapshot, request, writer);
     if (!principal) {
-      co_return co_await fail(
-          makeError(Errc::Unauthorized, std::string(unauthorizedMessage(request))));
+      co_return co_await fail(principal.error());
     }
     trail.tenant = principal->tenant->name;
     trail.key = principal->key != nullptr ? principal->key->name : std::string{};
@@ -1276,6 +1302,12 @@ Gateway::Gateway(config::ConfigConstSharedPtr config)
   options.header_timeout = settings.header_timeout;
   options.body_timeout = settings.body_timeout;
   options.keep_alive_timeout = settings.keep_alive_timeout;
+  options.max_header_bytes = settings.max_header_bytes;
+  options.max_keep_alive_requests = settings.max_keep_alive_requests;
+  options.tls.cert_file = settings.tls.cert_file;
+  options.tls.key_file = settings.tls.key_file;
+  options.tls.client_ca = settings.tls.client_ca;
+  options.tls.client_cert_required = settings.tls.client_cert_required;
   server_ = std::make_unique<http::Server>(
       options,
       [this](unsigned worker, Request& request, ResponseWriter& writer) {

@@ -12,9 +12,12 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
@@ -22,28 +25,40 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <spdlog/spdlog.h>
 
 #include "http/deadline.h"
+#include "http/tls.h"
 
 namespace cordon::http {
 namespace {
 
 namespace bhttp = beast::http;
+namespace ssl = asio::ssl;
 using Tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+/// A connection's stream: the session code is a template over the two, so plain HTTP pays
+/// nothing for TLS (no type erasure on a read or a write).
+using PlainStream = Tcp::socket;
+using TlsStream = beast::ssl_stream<Tcp::socket>;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+/// After the last response on a TLS connection the close_notify goes out at once; waiting for
+/// the client's is only courtesy (so it sees a clean end, not a truncation), hence short.
+constexpr std::chrono::milliseconds kTlsCloseTimeout{1'000};
 
 /// SO_REUSEPORT lets every worker own an acceptor on the same port; the kernel spreads
 /// connections over them, so no accept lock is shared between workers.
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 /// Writes one request's answer to the connection. Lives on the session's coroutine frame.
-class ConnectionWriter final : public ResponseWriter {
+template <class Stream> class ConnectionWriter final : public ResponseWriter {
 public:
-  ConnectionWriter(Tcp::socket& socket, Deadline& deadline, unsigned version, bool keep_alive,
-                   std::chrono::milliseconds write_timeout)
-      : socket_(socket), deadline_(deadline), version_(version), keep_alive_(keep_alive),
-        write_timeout_(write_timeout) {}
+  ConnectionWriter(Stream& stream, Deadline& deadline, unsigned version, bool keep_alive,
+                   std::chrono::milliseconds write_timeout, std::string_view peer_common_name)
+      : stream_(stream), deadline_(deadline), version_(version), keep_alive_(keep_alive),
+        write_timeout_(write_timeout), peer_common_name_(peer_common_name) {}
 
   // ResponseWriter
   asio::awaitable<bool> write(Response response) override {
@@ -56,7 +71,7 @@ public:
     response.keep_alive(keep_alive_);
     response.prepare_payload();
     deadline_.arm(write_timeout_);
-    auto [ec, written] = co_await bhttp::async_write(socket_, response, kUseTuple);
+    auto [ec, written] = co_await bhttp::async_write(stream_, response, kUseTuple);
     ok_ = !deadline_.disarm() && !ec;
     complete_ = ok_;
     co_return ok_;
@@ -73,7 +88,7 @@ public:
     response.chunked(true);
     bhttp::response_serializer<bhttp::empty_body> serializer{response};
     deadline_.arm(write_timeout_);
-    auto [ec, written] = co_await bhttp::async_write_header(socket_, serializer, kUseTuple);
+    auto [ec, written] = co_await bhttp::async_write_header(stream_, serializer, kUseTuple);
     ok_ = !deadline_.disarm() && !ec;
     co_return ok_;
   }
@@ -87,7 +102,7 @@ public:
     }
     deadline_.arm(write_timeout_);
     auto [ec, written] = co_await asio::async_write(
-        socket_, bhttp::make_chunk(asio::const_buffer(data.data(), data.size())), kUseTuple);
+        stream_, bhttp::make_chunk(asio::const_buffer(data.data(), data.size())), kUseTuple);
     ok_ = !deadline_.disarm() && !ec;
     co_return ok_;
   }
@@ -97,7 +112,7 @@ public:
       co_return false;
     }
     deadline_.arm(write_timeout_);
-    auto [ec, written] = co_await asio::async_write(socket_, bhttp::make_chunk_last(), kUseTuple);
+    auto [ec, written] = co_await asio::async_write(stream_, bhttp::make_chunk_last(), kUseTuple);
     ok_ = !deadline_.disarm() && !ec;
     complete_ = ok_;
     co_return ok_;
@@ -105,23 +120,27 @@ public:
 
   void abort() override {
     beast::error_code ignored;
-    socket_.set_option(Tcp::socket::linger(true, 0), ignored);
-    socket_.close(ignored);
+    Tcp::socket& socket = beast::get_lowest_layer(stream_);
+    socket.set_option(Tcp::socket::linger(true, 0), ignored);
+    socket.close(ignored);
     ok_ = false;
     started_ = true;
   }
 
   bool started() const noexcept override { return started_; }
 
+  std::string_view peerCommonName() const noexcept override { return peer_common_name_; }
+
   /// The response went out whole and the connection may carry another request.
   bool reusable() const noexcept { return ok_ && complete_ && keep_alive_; }
 
 private:
-  Tcp::socket& socket_;
+  Stream& stream_;
   Deadline& deadline_;
   unsigned version_;
   bool keep_alive_;
   std::chrono::milliseconds write_timeout_;
+  std::string_view peer_common_name_;
   bool started_ = false;
   bool ok_ = true;
   bool complete_ = false;
@@ -161,6 +180,9 @@ struct Server::Worker {
 Server::Server(ServerOptions options, Handler handler, ErrorResponder error_responder)
     : options_(std::move(options)), handler_(std::move(handler)),
       error_responder_(std::move(error_responder)) {
+  if (options_.tls.enabled()) {
+    tls_ = makeServerTlsContext(options_.tls);
+  }
   if (options_.workers == 0) {
     options_.workers = std::max(1U, std::thread::hardware_concurrency());
   }
@@ -204,33 +226,43 @@ struct SessionContext {
   std::atomic<std::size_t>& in_flight;
   DeadlineWheel& deadlines;
   const std::atomic<bool>& draining;
+  ssl::context* tls; ///< null: plain HTTP.
   unsigned worker;
 };
 
-asio::awaitable<void> sendError(Tcp::socket& socket, Deadline& deadline,
-                                const ErrorResponder& responder, Errc code, std::string_view detail,
-                                unsigned version, std::chrono::milliseconds timeout) {
+template <class Stream>
+asio::awaitable<void> sendError(Stream& stream, Deadline& deadline, const ErrorResponder& responder,
+                                Errc code, std::string_view detail, unsigned version,
+                                std::chrono::milliseconds timeout) {
   Response response = responder(code, detail);
   response.version(version == 10 ? 10 : 11);
   response.keep_alive(false);
   response.prepare_payload();
   deadline.arm(timeout);
-  co_await bhttp::async_write(socket, response, kUseTuple);
+  co_await bhttp::async_write(stream, response, kUseTuple);
   deadline.disarm();
 }
 
-asio::awaitable<void> runSession(SessionContext ctx, Tcp::socket socket) {
-  using Clock = std::chrono::steady_clock;
-  Deadline deadline(ctx.deadlines, socket);
+/// The requests of one connection, plain or TLS, until it is not to be reused. `deadline` guards
+/// the stream's socket; `connected_at` is when it was accepted; `peer_common_name` is what the
+/// handlers' writers report (ResponseWriter::peerCommonName). The caller closes the stream.
+template <class Stream>
+asio::awaitable<void> serveRequests(const SessionContext& ctx, Stream& stream, Deadline& deadline,
+                                    const Clock::time_point& connected_at,
+                                    std::string_view peer_common_name) {
   beast::flat_buffer buffer;
   bool first_request = true;
-  const auto connected_at = Clock::now();
+  std::uint32_t requests = 0;
   for (;;) {
     // Phase 1: wait for the first byte of the next request. An idle keep-alive connection gets
     // keep_alive_timeout and is closed silently when it expires; nobody is waiting for an answer.
     if (buffer.size() == 0) {
-      deadline.arm(first_request ? ctx.options.header_timeout : ctx.options.keep_alive_timeout);
-      auto [ec, n] = co_await socket.async_read_some(buffer.prepare(4096), kUseTuple);
+      if (first_request) {
+        deadline.armAt(connected_at + ctx.options.header_timeout);
+      } else {
+        deadline.arm(ctx.options.keep_alive_timeout);
+      }
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kUseTuple);
       if (deadline.disarm() || ec) {
         break;
       }
@@ -250,7 +282,7 @@ asio::awaitable<void> runSession(SessionContext ctx, Tcp::socket socket) {
     // 408 (beast::tcp_stream's own timeout would close it first).
     deadline.armAt(head_deadline);
     auto [read_ec, header_bytes] =
-        co_await bhttp::async_read_header(socket, buffer, parser, kUseTuple);
+        co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
     if (deadline.disarm()) {
       read_ec = beast::error::timeout;
     }
@@ -259,26 +291,32 @@ asio::awaitable<void> runSession(SessionContext ctx, Tcp::socket socket) {
       if (beast::iequals(head[bhttp::field::expect], "100-continue")) {
         bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, head.version()};
         deadline.arm(ctx.options.body_timeout);
-        co_await bhttp::async_write(socket, go_on, kUseTuple);
+        co_await bhttp::async_write(stream, go_on, kUseTuple);
         deadline.disarm();
       }
       deadline.arm(ctx.options.body_timeout);
-      auto [body_ec, body_bytes] = co_await bhttp::async_read(socket, buffer, parser, kUseTuple);
+      auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
       read_ec = deadline.disarm() ? beast::error::timeout : body_ec;
     }
     if (read_ec) {
       if (auto answer = classifyReadError(read_ec)) {
         const unsigned version = parser.is_header_done() ? parser.get().version() : 11;
-        co_await sendError(socket, deadline, ctx.error_responder, answer->first, answer->second,
+        co_await sendError(stream, deadline, ctx.error_responder, answer->first, answer->second,
                            version, ctx.options.body_timeout);
       }
       break;
     }
 
     Request request = parser.release();
-    const bool keep_alive = request.keep_alive() && !ctx.draining.load(std::memory_order_relaxed);
-    ConnectionWriter writer(socket, deadline, request.version(), keep_alive,
-                            ctx.options.body_timeout);
+    // The last request a connection may carry is answered with `Connection: close`, so clients
+    // reconnect (and load spreads over workers and replicas) instead of holding on forever.
+    ++requests;
+    const bool last =
+        ctx.options.max_keep_alive_requests != 0 && requests >= ctx.options.max_keep_alive_requests;
+    const bool keep_alive =
+        request.keep_alive() && !last && !ctx.draining.load(std::memory_order_relaxed);
+    ConnectionWriter<Stream> writer(stream, deadline, request.version(), keep_alive,
+                                    ctx.options.body_timeout, peer_common_name);
     ctx.in_flight.fetch_add(1, std::memory_order_relaxed);
     try {
       co_await ctx.handler(ctx.worker, request, writer);
@@ -297,9 +335,46 @@ asio::awaitable<void> runSession(SessionContext ctx, Tcp::socket socket) {
       break;
     }
   }
+}
+
+asio::awaitable<void> runSession(SessionContext ctx, PlainStream socket) {
+  const auto connected_at = Clock::now();
+  Deadline deadline(ctx.deadlines, socket);
+  co_await serveRequests(ctx, socket, deadline, connected_at, {});
   beast::error_code ignored;
   socket.shutdown(Tcp::socket::shutdown_send, ignored);
   socket.close(ignored);
+}
+
+asio::awaitable<void> runTlsSession(SessionContext ctx, Tcp::socket socket) {
+  const auto connected_at = Clock::now();
+  TlsStream stream(std::move(socket), *ctx.tls);
+  Tcp::socket& lowest = beast::get_lowest_layer(stream);
+  Deadline deadline(ctx.deadlines, lowest);
+  // The handshake counts against the first request's header_timeout: a client that stalls it
+  // holds its connection no longer than one that trickles a plain request head.
+  deadline.armAt(connected_at + ctx.options.header_timeout);
+  auto [handshake_ec] = co_await stream.async_handshake(ssl::stream_base::server, kUseTuple);
+  if (deadline.disarm()) {
+    handshake_ec = beast::error::timeout;
+  }
+  if (handshake_ec) {
+    // Plain HTTP to the TLS port, an untrusted or missing client certificate, a scanner: nothing
+    // to answer in a protocol the client speaks, so the connection just ends.
+    spdlog::debug("tls: handshake refused: {}", handshake_ec.message());
+    beast::error_code ignored;
+    lowest.close(ignored);
+    co_return;
+  }
+  const std::string peer_common_name = verifiedPeerCommonName(stream.native_handle());
+  co_await serveRequests(ctx, stream, deadline, connected_at, peer_common_name);
+  if (lowest.is_open()) {
+    deadline.arm(kTlsCloseTimeout);
+    co_await stream.async_shutdown(kUseTuple);
+    deadline.disarm();
+  }
+  beast::error_code ignored;
+  lowest.close(ignored);
 }
 
 asio::awaitable<void> acceptLoop(SessionContext ctx, Tcp::acceptor& acceptor) {
@@ -316,7 +391,12 @@ asio::awaitable<void> acceptLoop(SessionContext ctx, Tcp::acceptor& acceptor) {
     }
     beast::error_code ignored;
     socket.set_option(Tcp::no_delay(true), ignored);
-    asio::co_spawn(acceptor.get_executor(), runSession(ctx, std::move(socket)), asio::detached);
+    if (ctx.tls != nullptr) {
+      asio::co_spawn(acceptor.get_executor(), runTlsSession(ctx, std::move(socket)),
+                     asio::detached);
+    } else {
+      asio::co_spawn(acceptor.get_executor(), runSession(ctx, std::move(socket)), asio::detached);
+    }
   }
 }
 
@@ -340,8 +420,8 @@ void Server::start() {
   for (unsigned i = 0; i < workers_.size(); ++i) {
     Worker& worker = *workers_[i];
     worker.work_guard.emplace(worker.context.get_executor());
-    SessionContext ctx{options_,  handler_, error_responder_, worker.in_flight, worker.deadlines,
-                       draining_, i};
+    SessionContext ctx{options_,         handler_,  error_responder_, worker.in_flight,
+                       worker.deadlines, draining_, tls_.get(),       i};
     asio::co_spawn(worker.context, acceptLoop(ctx, *worker.acceptor), asio::detached);
     threads_.emplace_back([&worker] { worker.context.run(); });
   }

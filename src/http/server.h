@@ -1,7 +1,8 @@
 // The HTTP/1.1 listener: N worker threads, each with its own io_context and its own SO_REUSEPORT
 // acceptor, so a connection lives on one worker for its whole life and the request path takes no
-// locks. Handlers are C++20 coroutines. This is network code: Beast and Asio stay behind src/http,
-// src/upstream, src/gateway and src/simulate.
+// locks. Handlers are C++20 coroutines. Optionally HTTPS, with client certificates
+// (src/http/tls.h). This is network code: Beast and Asio stay behind src/http, src/upstream,
+// src/gateway and src/simulate.
 #pragma once
 
 #include <atomic>
@@ -21,6 +22,10 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "cordon/common/result.h"
+
+namespace boost::asio::ssl {
+class context;
+} // namespace boost::asio::ssl
 
 namespace cordon::http {
 
@@ -55,6 +60,13 @@ public:
 
   /// True once anything of the response was sent (the point after which no fallback is possible).
   virtual bool started() const noexcept = 0;
+
+  /// The subject common name of the client certificate this request's connection presented and
+  /// the listener verified against ServerOptions::tls.client_ca; empty on plain HTTP, without a
+  /// client CA, when the client sent no certificate, or when its subject has no single common
+  /// name. The certificate cannot change on a connection (renegotiation is off), so every request
+  /// on it sees the same value. Valid as long as the writer.
+  virtual std::string_view peerCommonName() const noexcept { return {}; }
 };
 
 /// Handles one request on worker `worker`. Runs on that worker's io_context. Must not throw; an
@@ -66,6 +78,19 @@ using Handler =
 /// malformed HTTP): the front door's own error JSON with httpStatus(code).
 using ErrorResponder = std::function<Response(Errc code, std::string_view detail)>;
 
+/// Listener TLS. The files are read once, when the Server is built; a listener's TLS does not
+/// change while it runs.
+struct TlsOptions {
+  std::string cert_file; ///< PEM certificate chain, leaf first; empty = plain HTTP.
+  std::string key_file;  ///< PEM private key of the leaf certificate (not encrypted).
+  std::string client_ca; ///< PEM CA bundle client certificates are verified against; empty = none.
+  /// With client_ca: refuse the handshake of a client that sends no certificate. Without it a
+  /// client may send none, but one it sends must still verify.
+  bool client_cert_required = false;
+
+  [[nodiscard]] bool enabled() const noexcept { return !cert_file.empty(); }
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0; ///< 0 = any free port (see Server::port()).
@@ -75,10 +100,19 @@ struct ServerOptions {
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds keep_alive_timeout{60'000};
+  /// Requests one connection may carry; the last is answered with `Connection: close` and the
+  /// connection is closed after it. 0 = no limit.
+  std::uint32_t max_keep_alive_requests = 0;
+  /// With TLS every connection starts with a handshake, which must finish, together with the
+  /// first request's head, within header_timeout of the accept.
+  TlsOptions tls;
 };
 
 class Server {
 public:
+  /// With options.tls enabled, loads the certificate chain, key and client CAs now. Throws
+  /// std::runtime_error naming the file and the reason when one cannot be read or the key does
+  /// not match the certificate (start-up code, caught in main).
   Server(ServerOptions options, Handler handler, ErrorResponder error_responder);
   ~Server();
   Server(const Server&) = delete;
@@ -113,6 +147,8 @@ public:
 private:
   struct Worker;
   ServerOptions options_;
+  /// The OpenSSL context every worker's handshakes share; null on plain HTTP.
+  std::shared_ptr<asio::ssl::context> tls_;
   Handler handler_;
   ErrorResponder error_responder_;
   std::uint16_t port_ = 0;
