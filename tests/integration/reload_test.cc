@@ -3,6 +3,7 @@
 // they started with, also under load; SIGTERM lets open streams finish, then exits 0.
 #include <atomic>
 #include <csignal>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <string>
@@ -160,7 +161,11 @@ TEST_F(DrainTest, SigtermLetsOpenStreamsFinishThenExitsZero) {
   // New connections are refused while the streams go on.
   bool refused = false;
   for (int i = 0; i < 40 && !refused; ++i) {
-    refused = httpRequest(port, "GET", "/healthz", {}, {}, 500ms).status == 0;
+    try {
+      refused = httpRequest(port, "GET", "/healthz", {}, {}, 500ms).status == 0;
+    } catch (const std::exception&) {
+      refused = true; // connect() was refused
+    }
     if (!refused) {
       std::this_thread::sleep_for(25ms);
     }
