@@ -7,6 +7,9 @@
 #include <iterator>
 #include <map>
 #include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -52,6 +55,39 @@ void announce(const std::string& host, std::uint16_t port) {
   std::cout << "listening on " << host << ':' << port << std::endl;
 }
 
+/// The listener settings that differ between `before` and `after`: a reload cannot change them
+/// (the sockets, workers and TLS context are made once at start).
+std::vector<std::string_view> listenerChanges(const cordon::config::ServerSettings& before,
+                                              const cordon::config::ServerSettings& after) {
+  std::vector<std::string_view> changed;
+  if (before.listen_host != after.listen_host || before.listen_port != after.listen_port) {
+    changed.emplace_back("listen");
+  }
+  if (before.workers != after.workers) {
+    changed.emplace_back("workers");
+  }
+  if (before.max_body_bytes != after.max_body_bytes) {
+    changed.emplace_back("max_body_bytes");
+  }
+  if (before.max_header_bytes != after.max_header_bytes) {
+    changed.emplace_back("max_header_bytes");
+  }
+  if (before.max_keep_alive_requests != after.max_keep_alive_requests) {
+    changed.emplace_back("max_keep_alive_requests");
+  }
+  if (before.header_timeout != after.header_timeout || before.body_timeout != after.body_timeout ||
+      before.keep_alive_timeout != after.keep_alive_timeout) {
+    changed.emplace_back("client_timeouts");
+  }
+  const auto& a = before.tls;
+  const auto& b = after.tls;
+  if (a.cert_file != b.cert_file || a.key_file != b.key_file || a.client_ca != b.client_ca ||
+      a.client_cert_required != b.client_cert_required) {
+    changed.emplace_back("tls");
+  }
+  return changed;
+}
+
 int serve(const std::string& config_path) {
   const sigset_t signals = blockHandledSignals();
   auto config = cordon::config::loadConfigFile(config_path);
@@ -68,9 +104,8 @@ int serve(const std::string& config_path) {
     }
     try {
       auto fresh = cordon::config::loadConfigFile(config_path);
-      if (fresh->server.listen_host != config->server.listen_host ||
-          fresh->server.listen_port != config->server.listen_port) {
-        spdlog::warn("reload: listen address changes need a restart; keeping the old listener");
+      for (const std::string_view setting : listenerChanges(config->server, fresh->server)) {
+        spdlog::warn("reload: {} changes need a restart; the listener keeps the old one", setting);
       }
       gateway.reload(fresh);
       config = std::move(fresh);
