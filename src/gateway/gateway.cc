@@ -599,6 +599,12 @@ private:
     // ever tried, in an order that spreads load inside a preference step.
     for (std::uint32_t walk = 1; walk <= config.retries.attempts; ++walk) {
       if (walk > 1) {
+        const bool none_can_take_it =
+            std::all_of(failures.begin(), failures.end(),
+                        [](const AttemptFailure& failure) { return failure.untranslatable; });
+        if (none_can_take_it) {
+          break; // another walk cannot change what the request asks for
+        }
         const auto wait = resilience::backoffBefore(walk, config.retries, unitRandom());
         if (deadline && resilience::Clock::now() + wait >= *deadline) {
           failures.push_back(
@@ -622,6 +628,26 @@ private:
           failures.push_back({backend.name, crossing.error().detail, false, true});
           continue;
         }
+        audit::Attempt& attempt = trail.attempts.emplace_back();
+        attempt.backend = backend.name;
+        attempt.model = target.model;
+        // A backend that is over its connection limit or whose breaker is open is skipped: the
+        // audit and the final error say so, and the next eligible target is tried.
+        if (backend.max_connections > 0 &&
+            health.outstanding.load(std::memory_order_relaxed) >= backend.max_connections) {
+          attempt.error =
+              fmt::format("{}connection limit {} reached", kSkippedPrefix, backend.max_connections);
+          failures.push_back({backend.name, attempt.error, false});
+          continue;
+        }
+        const resilience::Admission admission = health.breaker.admit(resilience::Clock::now());
+        if (admission == resilience::Admission::Refused) {
+          attempt.error = fmt::format("{}circuit open", kSkippedPrefix);
+          failures.push_back({backend.name, attempt.error, false});
+          continue;
+        }
+        resilience::Ticket ticket(health.breaker, admission);
+        const resilience::Outstanding busy(health);
         // The request this target gets: the template's wording for it, pseudonymized if it must be.
         std::optional<PseudonymizedRequest> reworded;
         const config::PromptWording* wording =
@@ -648,26 +674,6 @@ private:
         trail.pseudonymized_values =
             placeholders != nullptr ? static_cast<std::uint32_t>(placeholders->size()) : 0U;
         trail.reason = verdict.reason;
-        audit::Attempt& attempt = trail.attempts.emplace_back();
-        attempt.backend = backend.name;
-        attempt.model = target.model;
-        // A backend that is over its connection limit or whose breaker is open is skipped: the
-        // audit and the final error say so, and the next eligible target is tried.
-        if (backend.max_connections > 0 &&
-            health.outstanding.load(std::memory_order_relaxed) >= backend.max_connections) {
-          attempt.error =
-              fmt::format("{}connection limit {} reached", kSkippedPrefix, backend.max_connections);
-          failures.push_back({backend.name, attempt.error, false});
-          continue;
-        }
-        const resilience::Admission admission = health.breaker.admit(resilience::Clock::now());
-        if (admission == resilience::Admission::Refused) {
-          attempt.error = fmt::format("{}circuit open", kSkippedPrefix);
-          failures.push_back({backend.name, attempt.error, false});
-          continue;
-        }
-        resilience::Ticket ticket(health.breaker, admission);
-        const resilience::Outstanding busy(health);
         const auto started = std::chrono::steady_clock::now();
         const auto elapsed_ms = [started] {
           return std::chrono::duration_cast<std::chrono::milliseconds>(
