@@ -20,7 +20,7 @@ using detail::Scope;
 
 /// Heterogeneous lookup: a request's names are string_views into the config.
 struct NameHash {
-  using is_transparent = void;
+  using is_transparent = void; // NOLINT(readability-identifier-naming): the standard's name
   std::size_t operator()(std::string_view name) const noexcept {
     return std::hash<std::string_view>{}(name);
   }

@@ -43,18 +43,18 @@ struct Scenario {
 
 inline Step admit(std::int64_t at_ms, Limits limits, std::uint64_t estimated = 0,
                   std::string key = "") {
-  return Step{at_ms, Op::Acquire, std::move(key), std::move(limits), estimated, 0, "", 0};
+  return Step{at_ms, Op::Acquire, std::move(key), limits, estimated, 0, "", 0};
 }
 
 inline Step refuse(std::int64_t at_ms, Limits limits, std::string limit, std::int64_t retry_after,
                    std::uint64_t estimated = 0, std::string key = "") {
-  return Step{at_ms,     Op::Acquire, std::move(key),   std::move(limits),
+  return Step{at_ms,     Op::Acquire, std::move(key),   limits,
               estimated, 0,           std::move(limit), retry_after};
 }
 
 inline Step settle(std::int64_t at_ms, Limits limits, std::uint64_t estimated, std::uint64_t actual,
                    std::string key = "") {
-  return Step{at_ms, Op::Settle, std::move(key), std::move(limits), estimated, actual, "", 0};
+  return Step{at_ms, Op::Settle, std::move(key), limits, estimated, actual, "", 0};
 }
 
 inline Limits tenantOnly(config::RateLimits tenant) {

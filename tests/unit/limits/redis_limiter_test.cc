@@ -101,7 +101,7 @@ protected:
     // Our pid: the script stops the server should this process die without TearDownTestSuite.
     const std::string port =
         run(fmt::format("{} start {} {}", CORDON_REDIS_SERVER_SCRIPT, dir(), getpid()));
-    port_() = port.empty() ? 0 : std::atoi(port.c_str());
+    serverPort() = port.empty() ? 0 : std::atoi(port.c_str());
   }
 
   static void TearDownTestSuite() {
@@ -121,11 +121,11 @@ protected:
     static std::string value;
     return value;
   }
-  static int& port_() {
+  static int& serverPort() {
     static int value = 0;
     return value;
   }
-  static int port() { return port_(); }
+  static int port() { return serverPort(); }
 
   std::string url(unsigned database = 0) const {
     return database == 0 ? fmt::format("redis://127.0.0.1:{}", port())
