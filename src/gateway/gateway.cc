@@ -1248,8 +1248,8 @@ std::uint16_t Gateway::port() const noexcept {
 
 void Gateway::reload(config::ConfigConstSharedPtr config) {
   requireServable(*config);
-  auto snapshot = std::make_shared<const Snapshot>(config);
-  rate_limits_->reconfigure(config->limits); // last to throw: nothing changes before it
+  auto snapshot = std::make_shared<const Snapshot>(std::move(config));
+  rate_limits_->reconfigure(snapshot->config->limits); // last to throw: nothing changed before
   snapshot_.store(std::move(snapshot), std::memory_order_release);
 }
 

@@ -122,15 +122,17 @@ struct RedisOptions {
 
 /// Counters in Redis, shared by every gateway that names the same server: one Lua script checks
 /// and takes every bucket of a request atomically (EVALSHA, falling back to EVAL when Redis lost
-/// the script), each subject is one hash that expires once its buckets would be full again, so
-/// idle tenants and keys vanish. Keys are "PREFIX{TENANT}:tenant" and "PREFIX{TENANT}:key:NAME":
-/// config names only, and one hash tag per tenant.
+/// the script). Each bucket is one hash that expires a minute after it would be full again, so
+/// idle tenants and keys vanish: "PREFIX{TENANT}:tenant:requests" (and ":tokens"),
+/// "PREFIX{TENANT}:key:NAME:requests" (and ":tokens") — config names only, one hash tag per
+/// tenant.
 ///
-/// Calls block (hiredis' synchronous API) for at most the timeouts above; they are serialised on
-/// one connection, which is opened on first use and reopened after a failure. When Redis cannot
-/// answer (down, timeout, an error reply) the call is served by local counters instead: limits
-/// still hold, per replica, and `on_fallback` is told. Errc::BadRequest for a malformed url; no
-/// connection is made here.
+/// Calls block (hiredis' synchronous API) for at most the timeouts above (a host name is resolved
+/// at each connect, which the connect timeout does not bound: prefer an address); they are
+/// serialised on one connection, which is opened on first use and reopened after a failure. When
+/// Redis cannot answer (down, timeout, an error reply) the call is served by local counters
+/// instead: limits still hold, per replica, and `on_fallback` is told. Errc::BadRequest for a
+/// malformed url; no connection is made here.
 Result<std::unique_ptr<Limiter>> makeRedisLimiter(std::string_view url, RedisOptions options);
 
 } // namespace cordon::limits
