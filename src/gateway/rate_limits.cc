@@ -166,8 +166,10 @@ void RateLimitGate::settle(const audit::Record& record) {
     shard.claims.erase(found);
     open_claims_.fetch_sub(1, std::memory_order_relaxed);
   }
-  const std::int64_t reported =
-      std::max<std::int64_t>(record.tokens_in, 0) + std::max<std::int64_t>(record.tokens_out, 0);
+  // Counts from a backend, bounded before they are added (the limiter caps them lower anyway).
+  constexpr std::int64_t kMaxReported = std::int64_t{1} << 40U;
+  const std::int64_t reported = std::clamp<std::int64_t>(record.tokens_in, 0, kMaxReported) +
+                                std::clamp<std::int64_t>(record.tokens_out, 0, kMaxReported);
   const bool backend_answered = !record.attempts.empty() && record.attempts.back().status >= 200 &&
                                 record.attempts.back().status < 300;
   const std::uint64_t actual = reported > 0       ? static_cast<std::uint64_t>(reported)
