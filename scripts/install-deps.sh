@@ -15,6 +15,9 @@ packages=(
   # the audit sinks: SQLite, and PostgreSQL (libpq; a real server for its tests,
   # tests/support/pg_server.sh)
   libsqlite3-dev libpq-dev postgresql
+  # rate limits shared between replicas: hiredis, and a real Redis for its tests
+  # (tests/support/redis_server.sh)
+  libhiredis-dev redis-server
   # checks that CI runs: format, tidy, libFuzzer with sanitizers
   clang clang-format clang-tidy libclang-rt-14-dev
   # end-to-end tests drive cordon with the official SDKs from npm

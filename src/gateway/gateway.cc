@@ -39,6 +39,7 @@
 #include "gateway/gateway_metrics.h"
 #include "gateway/health_checks.h"
 #include "gateway/inspect.h"
+#include "gateway/rate_limits.h"
 #include "gateway/stream_relay.h"
 #include "http/deadline.h"
 #include "http/server.h"
@@ -490,6 +491,13 @@ private:
     if (auto refused = policy::accessRefusal(config, *principal->tenant, principal->key,
                                              {model->name, facts.declared, explain_only})) {
       co_return co_await fail(makeError(Errc::PolicyViolation, *refused));
+    }
+    // Rate limits before any detection work: a caller over its budget costs next to nothing.
+    const Admission admission = co_await gateway_.rate_limits_->admit(
+        *principal, route.request_id, request.body().size(), !explain_only);
+    if (admission.refusal) {
+      co_return co_await answer(
+          rateLimited(*admission.refusal, trail, route, version, keep_alive, door.wire));
     }
 
     // The prompt template goes in before classification: the whole request is what is judged.
@@ -948,10 +956,27 @@ private:
     }
   }
 
+  /// The 429 of a request over a limit, in the front door's error form, with `retry-after`;
+  /// the record names the limit (config names and numbers only).
+  static Response rateLimited(const limits::Refusal& refusal, audit::Record& trail,
+                              const RouteHeaders& route, unsigned version, bool keep_alive,
+                              protocol::Wire wire) {
+    trail.outcome = "rate_limited";
+    trail.reason = fmt::format("rate limit: {}", refusal.limit);
+    Response response = errorResponse(
+        Errc::RateLimited,
+        fmt::format("rate limit: {}; retry after {} s", refusal.limit, refusal.retry_after.count()),
+        route, version, keep_alive, wire);
+    response.set(bhttp::field::retry_after, std::to_string(refusal.retry_after.count()));
+    return response;
+  }
+
   static std::string outcomeOf(Errc code) {
     switch (code) {
     case Errc::PolicyViolation:
       return "refused";
+    case Errc::RateLimited:
+      return "rate_limited";
     case Errc::UpstreamFailed:
     case Errc::UpstreamTimeout:
     case Errc::Internal:
@@ -967,6 +992,7 @@ private:
   /// false when it could not be written (the caller then answers 503 instead); in async mode
   /// returns at once.
   asio::awaitable<bool> commit(audit::Record record, const config::Config& config) {
+    gateway_.rate_limits_->settle(record); // the tokens it used, now that they are known
     gateway_.metrics_->observe(record, config);
     if (gateway_.access_log_ && gateway_.access_log_->should_log(spdlog::level::info)) {
       const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -1198,7 +1224,14 @@ private:
 };
 
 std::vector<std::string> servingProblems(const config::Config& config) {
-  return config.missing_secrets;
+  std::vector<std::string> problems = config.missing_secrets;
+  // The loader checks only the scheme; the store's own parser knows the rest.
+  if (config.limits.shared()) {
+    if (auto address = limits::parseRedisUrl(config.limits.store); !address) {
+      problems.push_back(address.error().detail);
+    }
+  }
+  return problems;
 }
 
 namespace {
@@ -1290,6 +1323,7 @@ Gateway::Gateway(config::ConfigConstSharedPtr config)
     spdlog::warn("audit: OFF (audit.sink: none) - no request is recorded; use it only to measure "
                  "what the audit costs");
   }
+  rate_limits_ = std::make_unique<RateLimitGate>(config->limits, *metrics_);
   auto states = backend_registry_.statesFor(*config);
   snapshot_.store(std::make_shared<const Snapshot>(std::move(config), std::move(states)));
   metrics_->gauges("cordon_circuit_state",
@@ -1333,12 +1367,13 @@ Gateway::Gateway(config::ConfigConstSharedPtr config)
 
 Gateway::~Gateway() {
   stopping_.store(true, std::memory_order_release);
-  // Workers first (they use the clients and submit audit records), then the admin thread and
-  // the audit writer (they post completions to the workers' io_contexts, which must still
-  // exist), then the clients
+  // Workers first (they use the clients and submit audit records), then the admin thread, the
+  // rate-limit thread and the audit writer (they post completions to the workers' io_contexts,
+  // which must still exist), then the clients
   // (their sockets belong to those io_contexts, which the server owns and destroys last).
   server_->shutdown(std::chrono::milliseconds{0});
   admin_pool_.join();
+  rate_limits_->stop();
   audit_.reset();
   clients_.clear();
 }
@@ -1358,8 +1393,9 @@ std::uint16_t Gateway::port() const noexcept {
 void Gateway::reload(config::ConfigConstSharedPtr config) {
   requireServable(*config);
   auto states = backend_registry_.statesFor(*config);
-  snapshot_.store(std::make_shared<const Snapshot>(std::move(config), std::move(states)),
-                  std::memory_order_release);
+  auto snapshot = std::make_shared<const Snapshot>(std::move(config), std::move(states));
+  rate_limits_->reconfigure(snapshot->config->limits); // last to throw: nothing changed before
+  snapshot_.store(std::move(snapshot), std::memory_order_release);
 }
 
 metrics::Registry::GaugeSamples Gateway::circuitSamples(bool outstanding) const {

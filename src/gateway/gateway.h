@@ -31,7 +31,8 @@ class Log;
 }
 namespace cordon::gateway {
 class GatewayMetrics;
-}
+class RateLimitGate;
+} // namespace cordon::gateway
 namespace spdlog {
 class logger;
 }
@@ -62,7 +63,7 @@ struct Snapshot {
 };
 
 /// Why this build cannot serve `config` as written, one line per problem (an upstream secret that
-/// is not set); empty when it can. cordon
+/// is not set, a `limits.store` url the Redis store cannot use); empty when it can. cordon
 /// refuses to start, and to reload, rather than serve a config it would only half honour.
 std::vector<std::string> servingProblems(const config::Config& config);
 
@@ -83,8 +84,9 @@ public:
   std::shared_ptr<const Snapshot> snapshot() const { return snapshot_.load(); }
 
   /// Replaces the config for new requests; requests in flight keep theirs. Listener settings
-  /// (address, workers) are not changed by a reload. Throws std::invalid_argument, keeping the
-  /// current config, when servingProblems() finds any.
+  /// (address, workers) are not changed by a reload. Rate-limit counters carry over (they are
+  /// kept by tenant and key name) unless `limits.store` changes. Throws std::invalid_argument,
+  /// keeping the current config, when servingProblems() finds any.
   void reload(config::ConfigConstSharedPtr config);
 
   /// Stops accepting, lets requests in flight finish for up to `grace`, then stops.
@@ -122,6 +124,8 @@ private:
   std::atomic<bool> stopping_{false};
   /// Turns of equally loaded targets in one preference step.
   std::atomic<std::size_t> rotation_{0};
+  /// Rate limits (rate_limits.h); outlives the workers, kept across reloads.
+  std::unique_ptr<RateLimitGate> rate_limits_;
   std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
   std::vector<Detection> detection_;
   std::vector<std::unique_ptr<upstream::Client>> clients_;

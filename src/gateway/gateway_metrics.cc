@@ -88,7 +88,8 @@ GatewayMetrics::GatewayMetrics()
           "outcome.",
           {"endpoint", "model", "tenant", "boundary", "backend", "level", "outcome"})),
       refusals_(registry_.counter("cordon_refusals_total",
-                                  "Requests refused by policy (403), by the kind of rule.",
+                                  "Requests refused by policy (403) or a rate limit (429), by "
+                                  "the kind of rule.",
                                   {"rule"})),
       pseudonymized_(registry_.counter("cordon_pseudonymized_values_total",
                                        "Values a backend saw only as placeholders.", {"backend"})),
@@ -118,7 +119,13 @@ GatewayMetrics::GatewayMetrics()
                        .histogram("cordon_audit_write_seconds",
                                   "Time to make one batch of audit records durable.", {},
                                   metrics::latencyBuckets())
-                       .with({})) {}
+                       .with({})),
+      limit_fallbacks_(registry_
+                           .counter("cordon_rate_limit_store_fallbacks_total",
+                                    "Rate-limit calls Redis could not serve, counted by this "
+                                    "replica's own counters instead.",
+                                    {})
+                           .with({})) {}
 
 void GatewayMetrics::auditBatchWritten(std::chrono::nanoseconds took) noexcept {
   audit_write_.observe(std::chrono::duration<double>(took).count());
@@ -135,6 +142,8 @@ void GatewayMetrics::observe(const audit::Record& record, const config::Config& 
       .add();
   if (record.outcome == "refused") {
     refusals_.with({refusalRule(record.reason)}).add();
+  } else if (record.outcome == "rate_limited") {
+    refusals_.with({"rate_limit"}).add();
   }
   if (record.pseudonymized_values > 0 && !backend.empty()) {
     pseudonymized_.with({backend}).add(record.pseudonymized_values);

@@ -34,6 +34,9 @@ public:
     return first_token_.with({backend});
   }
 
+  /// A rate-limit call that Redis could not serve and this replica's counters did.
+  void rateLimitFallback() noexcept { limit_fallbacks_.add(); }
+
   /// Adds a gauge read at scrape time (audit queue depth and the like).
   void gauge(std::string name, std::string help, std::function<double()> read);
   /// Adds a labelled gauge read at scrape time (one sample per backend, say).
@@ -61,6 +64,7 @@ private:
   metrics::Family<metrics::Counter>& upstream_skipped_;
   metrics::Family<metrics::Histogram>& first_token_;
   metrics::Histogram& audit_write_;
+  metrics::Counter& limit_fallbacks_;
 };
 
 } // namespace cordon::gateway

@@ -61,7 +61,8 @@ struct Record {
   std::vector<Attempt> attempts;
   std::int64_t tokens_in = 0;
   std::int64_t tokens_out = 0;
-  /// "answered", "refused" (policy, 403), "rejected" (client error: 400/401/404/413...),
+  /// "answered", "refused" (policy, 403), "rate_limited" (429: over a tenant's or key's limits),
+  /// "rejected" (client error: 400/401/404/413...),
   /// "failed" (every eligible target failed: 502/504), "aborted" (the client went away or the
   /// stream broke after it started), "unavailable" (503: the audit itself cannot write),
   /// "explained" (POST /v1/cordon/explain: decided, nothing sent), kSealOutcome (a chain's end).
