@@ -173,7 +173,8 @@ TEST_F(LimitsTest, TokensAreEstimatedThenSettledWithTheBackendsUsage) {
   const std::uint64_t estimate = (body.size() + 3) / 4;
   const HttpResponse first = chat(port, kTokensKey, body);
   ASSERT_EQ(first.status, 200) << first.body;
-  const auto* usage = at(first.json(), "/usage/total_tokens");
+  const boost::json::value answer = first.json(); // kept: `usage` points into it
+  const auto* usage = at(answer, "/usage/total_tokens");
   ASSERT_NE(usage, nullptr) << first.body;
   const auto actual = usage->to_number<std::uint64_t>();
   // On the estimate alone a second request would fit; with the real usage it does not.

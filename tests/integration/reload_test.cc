@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -40,6 +41,18 @@ protected:
     for (int i = 0; i < 400 && !ready(); ++i) {
       std::this_thread::sleep_for(50ms);
     }
+  }
+
+  /// Reloads the gateway finished so far, taken effect or refused (from its log).
+  std::size_t reloadsDone() {
+    const std::string log = gatewayProcess().stderrText();
+    std::size_t count = 0;
+    for (const std::string_view line : {"reload: new config active", "reload refused"}) {
+      for (auto at = log.find(line); at != std::string::npos; at = log.find(line, at + 1)) {
+        ++count;
+      }
+    }
+    return count;
   }
 
   std::uint16_t local = 0;
@@ -100,8 +113,13 @@ TEST_F(ReloadTest, ReloadsUnderLoadFailNoRequest) {
         round % 4 == 0 ? "[local:llama, us:gpt-us]" : "[us:gpt-us, local:llama]";
     dir.write("cordon.yaml", models("  assistant: { targets: " +
                                     (good ? order : std::string("[ghost:llama]")) + " }\n"));
+    const std::size_t before = reloadsDone();
     gatewayProcess().signal(SIGHUP);
-    std::this_thread::sleep_for(300ms);
+    // Each reload is waited for (it compiles detectors: seconds under the sanitizers), so that
+    // signals do not coalesce and every file is really tried while the clients run.
+    for (int i = 0; i < 400 && reloadsDone() == before; ++i) {
+      std::this_thread::sleep_for(50ms);
+    }
   }
   done = true;
   for (auto& client : clients) {
