@@ -327,7 +327,7 @@ def read_audit(path):
     """Counts of the audit's records: requests, seals, chains, outcomes, failed attempts."""
     out = {"records": 0, "seals": 0, "requests": 0, "instances": set(),
            "outcomes": collections.Counter(), "failed_attempts": collections.Counter(),
-           "absorbed": 0, "request_ids": set(), "seal_last": True}
+           "absorbed": 0, "skipped": 0, "request_ids": set(), "seal_last": True}
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         (total,) = db.execute("SELECT count(*) FROM audit_records").fetchone()
@@ -344,7 +344,12 @@ def read_audit(path):
             out["requests"] += 1
             out["outcomes"][record["outcome"]] += 1
             out["request_ids"].add(record["request_id"])
-            failed = [a for a in record["attempts"] if a["error"] or a["status"] >= 500]
+            # An attempt skipped without contacting the backend (open breaker, connection limit)
+            # is not an upstream failure: counted on its own, like cordon_upstream_skipped_total.
+            skipped = [a for a in record["attempts"] if a["error"].startswith("skipped")]
+            out["skipped"] += len(skipped)
+            failed = [a for a in record["attempts"] if a not in skipped
+                      and (a["error"] or a["status"] >= 500)]
             for attempt in failed:
                 out["failed_attempts"][f"{attempt['backend']} {attempt['status']}"] += 1
             if failed and record["outcome"] == "answered":
@@ -589,6 +594,14 @@ def check(result):
     return checks
 
 
+def binary_repo(cordon, fallback):
+    """The git work tree the binary was built in (build/release/cordon lives inside it): its
+    commit is the one measured, whichever checkout these scripts run from."""
+    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True,
+                         cwd=os.path.dirname(os.path.abspath(cordon))).stdout.strip()
+    return top or fallback
+
+
 def machine_info(repo):
     model = "unknown"
     with open("/proc/cpuinfo") as f:
@@ -677,7 +690,8 @@ def render(args, info, info_end, result, checks):
                       f"{metric_sum(m, 'cordon_upstream_failures_total'):,.0f}; failed attempts "
                       f"in the audit {sum(audit['failed_attempts'].values()):,} ("
                       + ", ".join(f"{k}: {v}" for k, v in sorted(audit["failed_attempts"].items()))
-                      + f"); requests answered after a failed attempt {audit['absorbed']:,}"),
+                      + f"); requests answered after a failed attempt {audit['absorbed']:,}; "
+                        f"attempts skipped (open breaker, connection limit) {audit['skipped']:,}"),
         ("`soak-group` answers by backend", ", ".join(f"{k}: {v:,}" for k, v in
                                                        sorted(c.group_backends.items()))),
         ("reloads", reload_summary(result)),
@@ -781,7 +795,9 @@ def main():
     parser.add_argument("--doc", default=None, help="rewrite this file's SOAK section "
                         "(docs/reliability.md); without it the report goes to stdout only")
     parser.add_argument("--repo", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                       ".."))
+                                                       ".."),
+                        help="the checkout whose commit is reported when the binary is not "
+                        "inside a git work tree")
     parser.add_argument("--keep", action="store_true", help="keep the scratch dir")
     args = parser.parse_args()
     if args.seconds < 10 or args.clients < 1 or args.reload_every < 1:
@@ -794,12 +810,13 @@ def main():
     workdir = tempfile.mkdtemp(prefix="cordon-soak-")
     ok = interrupted = False
     try:
-        info = machine_info(args.repo)
+        measured = binary_repo(args.cordon, args.repo)
+        info = machine_info(measured)
         result = run(args, procs, workdir)
         result["args"] = args
         checks = check(result)
         ok = all(holds for _, holds, _ in checks)
-        section = render(args, info, machine_info(args.repo), result, checks)
+        section = render(args, info, machine_info(measured), result, checks)
         print(section)
         if result["clients"].examples:
             log("first example of each error kind:")
