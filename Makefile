@@ -6,7 +6,7 @@ FUZZ_SECONDS ?= 30
 SOURCES = $(shell git ls-files '*.cc' '*.h' 2>/dev/null)
 TIDY_SOURCES = $(shell git ls-files 'src/*.cc' 'tests/*.cc' ':!tests/fuzz' 2>/dev/null)
 
-.PHONY: all deps build demo test asan-test format format-check tidy fuzz-build fuzz-smoke bench eval clean
+.PHONY: all deps build demo test asan-test format format-check tidy fuzz-build fuzz-smoke bench reliability eval clean
 
 all: build
 
@@ -59,6 +59,13 @@ fuzz-smoke: fuzz-build
 bench: build
 	@scripts/install-deps.sh bench
 	bench/run.sh
+
+# Soak (SOAK_SECONDS, default 10 min) and slow-client runs; each rewrites its section of
+# docs/reliability.md and fails when one of its invariants does not hold.
+SOAK_SECONDS ?= 600
+reliability: build
+	python3 bench/soak.py --cordon build/release/cordon --seconds $(SOAK_SECONDS) --doc docs/reliability.md
+	python3 bench/slow_clients.py --cordon build/release/cordon --doc docs/reliability.md
 
 # Detection quality: micro-F1 on ../shared/eval/pii (skipped when absent) and false findings on
 # tests/data/benign; both rewrite their section of docs/detection.md.

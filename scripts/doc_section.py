@@ -1,7 +1,7 @@
 """Rewrites the generated part of a markdown document: the text between two marker comments.
 
-Used by bench/load.py and tests/eval/*.sh, so that hand-written prose around the markers survives
-every regeneration.
+Used by bench/load.py, bench/ttft.py, bench/soak.py, bench/slow_clients.py and tests/eval/*.sh, so
+that hand-written prose around the markers survives every regeneration.
 """
 import os
 
@@ -23,3 +23,24 @@ def replace_section(path, begin, end, body):
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(doc)
     os.replace(tmp, path)
+
+
+def replace_subsection(path, outer_begin, outer_end, begin, end, body):
+    """Like replace_section, for a pair of markers that lives inside an outer pair (several
+    generated sections sharing one region, each rewritten on its own). When the inner markers are
+    missing they are added just before `outer_end` (the outer markers are appended first when
+    neither of them is there either)."""
+    with open(path, encoding="utf-8") as f:
+        doc = f.read()
+    if begin not in doc and end not in doc:
+        if outer_begin not in doc and outer_end not in doc:
+            doc = doc.rstrip("\n") + "\n\n" + outer_begin + "\n" + outer_end + "\n"
+        i, j = doc.find(outer_begin), doc.find(outer_end)
+        if i < 0 or j < i:
+            raise ValueError(f"{path}: markers {outer_begin} / {outer_end} are malformed")
+        doc = doc[:j] + begin + "\n" + end + "\n" + doc[j:]
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(doc)
+        os.replace(tmp, path)
+    replace_section(path, begin, end, body)
