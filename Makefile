@@ -40,7 +40,8 @@ tidy: deps
 	run-clang-tidy -quiet -p build/release -j $(JOBS) $(TIDY_SOURCES) >build/tidy.log 2>&1 \
 	  || { grep -E 'warning:|error:' build/tidy.log | sort -u | head -50; exit 1; }
 
-FUZZERS = config_fuzz openai_request_fuzz anthropic_request_fuzz sse_fuzz classify_fuzz restore_fuzz audit_record_fuzz guard_fuzz
+FUZZERS = config_fuzz openai_request_fuzz anthropic_request_fuzz sse_fuzz classify_fuzz restore_fuzz audit_record_fuzz guard_fuzz \
+	redis_url_fuzz
 
 fuzz-build: deps
 	cmake --preset fuzz >/dev/null

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
 #include <pthread.h>
@@ -358,32 +359,39 @@ private:
 } // namespace
 
 Result<RedisAddress> parseRedisUrl(std::string_view url) {
-  constexpr std::string_view kScheme = "redis://";
   const auto bad = [](std::string_view what) {
     return makeError(Errc::BadRequest,
                      fmt::format("limits.store: {} (expected redis://HOST:PORT[/DB])", what));
   };
-  if (!url.starts_with(kScheme)) {
+  // Boost.URL does the RFC 3986 part (hosts, brackets, percent-encoding); what a Redis store
+  // url may hold on top of that is checked here.
+  const auto parsed = boost::urls::parse_uri(url);
+  if (!parsed) {
+    return bad("not a valid url");
+  }
+  const boost::urls::url_view& uri = *parsed;
+  if (uri.scheme() != "redis") {
     return bad("not a redis:// url");
   }
-  std::string_view rest = url.substr(kScheme.size());
-  if (rest.find('@') != std::string_view::npos) {
+  if (uri.has_userinfo()) {
     return bad("a user or password is not supported (cordon keeps no secrets in its config)");
   }
-  RedisAddress address;
-  if (rest.starts_with('[')) {
-    const auto close = rest.find(']');
-    if (close == std::string_view::npos) {
-      return bad("unclosed '[' in the host");
-    }
-    address.host = rest.substr(1, close - 1);
-    rest.remove_prefix(close + 1);
-  } else {
-    const auto end = rest.find_first_of(":/");
-    address.host = rest.substr(0, end);
-    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
+  if (uri.has_query() || uri.has_fragment()) {
+    return bad("unexpected text after the host");
   }
-  if (address.host.empty()) {
+  RedisAddress address;
+  switch (uri.host_type()) {
+  case boost::urls::host_type::name:
+  case boost::urls::host_type::ipv4:
+    address.host = uri.host();
+    break;
+  case boost::urls::host_type::ipv6:
+    address.host = uri.host_address(); // without the brackets
+    break;
+  default:
+    return bad("no host");
+  }
+  if (address.host.empty() || !uri.has_authority()) {
     return bad("no host");
   }
   const auto number = [](std::string_view text, unsigned long max) -> std::optional<unsigned long> {
@@ -395,22 +403,21 @@ Result<RedisAddress> parseRedisUrl(std::string_view url) {
     }
     return value;
   };
-  if (rest.starts_with(':')) {
-    const auto end = rest.find('/');
-    const auto port = number(rest.substr(1, end == std::string_view::npos ? end : end - 1), 65535);
+  if (uri.has_port()) {
+    const auto port = number(uri.port(), 65535);
     if (!port || *port == 0) {
       return bad("the port must be 1 to 65535");
     }
     address.port = static_cast<std::uint16_t>(*port);
-    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
   }
-  if (rest.starts_with('/') && rest.size() > 1) {
-    const auto database = number(rest.substr(1), 1U << 20U);
+  const std::string_view path = uri.encoded_path();
+  if (path.size() > 1) {
+    const auto database = number(path.substr(1), 1U << 20U);
     if (!database) {
       return bad("the database must be a number");
     }
     address.database = static_cast<unsigned>(*database);
-  } else if (!rest.empty() && rest != "/") {
+  } else if (!path.empty() && path != "/") {
     return bad("unexpected text after the host");
   }
   return address;
