@@ -27,6 +27,7 @@
 #include "classify/digit_rows.h"
 #include "classify/names.h"
 #include "classify/patterns.h"
+#include "classify/token_rows.h"
 #include "classify/validators.h"
 #include "classify/validators_secrets.h"
 
@@ -685,6 +686,9 @@ struct Classifier::Impl {
   DigitRows shaped;
   /// The IPv6 row: in prose "::" is common, a match around it rare.
   DigitRows colon_shaped{":"};
+  /// The base64-run secrets and the URL row anchored on a top-level domain (token_rows.h).
+  TokenRows token_runs;
+  TldRow tld;
   std::vector<std::uint32_t> pair_rows; ///< Extend::CapitalisedPair rows.
   std::uint32_t min_digit_run = std::numeric_limits<std::uint32_t>::max();
 
@@ -773,6 +777,10 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
       impl->rescan_dbs.push_back(rescan);
       impl->metas.back().rescan = rescan;
       add(std::string(spec.regex), caseless);
+      continue;
+    }
+    if (!spec.caseless && ((spec.extend == Extend::None && impl->token_runs.add(id, spec.regex)) ||
+                           (spec.extend == Extend::Hostname && impl->tld.add(id, spec.regex)))) {
       continue;
     }
     if (spec.extend == Extend::None &&
@@ -885,6 +893,8 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
   scratch.row_matches.clear();
   impl_->shaped.scan(data, text.size(), scratch.digit_work, scratch.row_matches);
   impl_->colon_shaped.scan(data, text.size(), scratch.colon_work, scratch.row_matches);
+  impl_->token_runs.scan(data, text.size(), scratch.row_matches);
+  impl_->tld.scan(data, text.size(), scratch.row_matches);
   for (const RowMatch& match : scratch.row_matches) {
     addMatch(ctx, match.id, match.start, match.end);
   }
