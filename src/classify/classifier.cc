@@ -624,6 +624,7 @@ public:
   DigitScratch colon_work;
   std::vector<RowMatch> row_matches;
   std::vector<NameAnchor> name_pairs;
+  std::vector<Candidate> sorted; ///< The candidates' sources merged (see Classifier::scan).
 };
 
 namespace {
@@ -890,6 +891,7 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
     }
   }
   std::erase_if(cands, [](const Candidate& c) { return c.start >= c.end; });
+  const std::size_t from_rows = cands.size();
   scratch.row_matches.clear();
   impl_->shaped.scan(data, text.size(), scratch.digit_work, scratch.row_matches);
   impl_->colon_shaped.scan(data, text.size(), scratch.colon_work, scratch.row_matches);
@@ -907,17 +909,33 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
       }
     }
   }
+  const std::size_t from_runs = cands.size();
   if (!impl_->digit_rows.empty()) {
     scanDigitRuns(impl_->metas.data(), impl_->digit_rows, impl_->min_digit_run, data, text.size(),
                   scratch.digit_work.runs, cands);
   }
   // In (end, pattern) order, a longer match of the same pattern from the same start replaces the
-  // shorter one when nothing came between them.
+  // shorter one when nothing came between them. (end, pattern) is a total order here: a row
+  // reports each end once. Hyperscan's reports come in end order and the digit-run rows' in
+  // (end, pattern) order, so only the C++ passes' reports need a real sort; then the three
+  // sorted stretches are merged.
   const auto by_end = [](const Candidate& a, const Candidate& b) {
     return a.end != b.end ? a.end < b.end : a.id < b.id;
   };
+  const auto hs_end = cands.begin() + static_cast<std::ptrdiff_t>(from_rows);
+  const auto rows_end = cands.begin() + static_cast<std::ptrdiff_t>(from_runs);
+  for (const auto& [first, last] : {std::pair{cands.begin(), hs_end}, std::pair{hs_end, rows_end},
+                                    std::pair{rows_end, cands.end()}}) {
+    if (!std::is_sorted(first, last, by_end)) {
+      std::sort(first, last, by_end);
+    }
+  }
   if (!std::is_sorted(cands.begin(), cands.end(), by_end)) {
-    std::sort(cands.begin(), cands.end(), by_end);
+    std::vector<Candidate>& sorted = scratch.sorted;
+    sorted.resize(cands.size());
+    const auto mid = std::merge(cands.begin(), hs_end, hs_end, rows_end, sorted.begin(), by_end);
+    std::copy(rows_end, cands.end(), mid);
+    std::merge(sorted.begin(), mid, mid, sorted.end(), cands.begin(), by_end);
   }
   std::size_t merged = 0;
   for (const Candidate& cand : cands) {
