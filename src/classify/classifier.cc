@@ -5,10 +5,11 @@
 // Hyperscan, and an Extend::Rescan row gets its start from a rescan of the few bytes before its
 // end. The rows shaped around digits (cards, phones, dates, national IDs) are not in Hyperscan at
 // all: together they made its automaton slow on every byte, so DigitRows (digit_rows.h) matches
-// them near the digit runs. The match callback only records candidates (after the cheap whole-token
-// checks), which are then put in (end, pattern) order so that the result does not depend on the
-// order in which Hyperscan happens to report; validators, context words, thresholds and overlap
-// resolution run afterwards on that short list.
+// them near the digit runs; nor are the base64-run secrets and the URL row anchored on a
+// top-level domain, which TokenRows and TldRow (token_rows.h) match. The match callback only
+// records candidates (after the cheap whole-token checks), which are then put in (end, pattern)
+// order so that the result does not depend on the order in which Hyperscan happens to report;
+// validators, context words, thresholds and overlap resolution run afterwards on that short list.
 #include "cordon/classify/classifier.h"
 
 #include <algorithm>
