@@ -5,10 +5,11 @@
 // Hyperscan, and an Extend::Rescan row gets its start from a rescan of the few bytes before its
 // end. The rows shaped around digits (cards, phones, dates, national IDs) are not in Hyperscan at
 // all: together they made its automaton slow on every byte, so DigitRows (digit_rows.h) matches
-// them near the digit runs. The match callback only records candidates (after the cheap whole-token
-// checks), which are then put in (end, pattern) order so that the result does not depend on the
-// order in which Hyperscan happens to report; validators, context words, thresholds and overlap
-// resolution run afterwards on that short list.
+// them near the digit runs; nor are the base64-run secrets and the URL row anchored on a
+// top-level domain, which TokenRows and TldRow (token_rows.h) match. The match callback only
+// records candidates (after the cheap whole-token checks), which are then put in (end, pattern)
+// order so that the result does not depend on the order in which Hyperscan happens to report;
+// validators, context words, thresholds and overlap resolution run afterwards on that short list.
 #include "cordon/classify/classifier.h"
 
 #include <algorithm>
@@ -27,6 +28,7 @@
 #include "classify/digit_rows.h"
 #include "classify/names.h"
 #include "classify/patterns.h"
+#include "classify/token_rows.h"
 #include "classify/validators.h"
 #include "classify/validators_secrets.h"
 
@@ -623,6 +625,7 @@ public:
   DigitScratch colon_work;
   std::vector<RowMatch> row_matches;
   std::vector<NameAnchor> name_pairs;
+  std::vector<Candidate> sorted; ///< The candidates' sources merged (see Classifier::scan).
 };
 
 namespace {
@@ -685,6 +688,9 @@ struct Classifier::Impl {
   DigitRows shaped;
   /// The IPv6 row: in prose "::" is common, a match around it rare.
   DigitRows colon_shaped{":"};
+  /// The base64-run secrets and the URL row anchored on a top-level domain (token_rows.h).
+  TokenRows token_runs;
+  TldRow tld;
   std::vector<std::uint32_t> pair_rows; ///< Extend::CapitalisedPair rows.
   std::uint32_t min_digit_run = std::numeric_limits<std::uint32_t>::max();
 
@@ -773,6 +779,10 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
       impl->rescan_dbs.push_back(rescan);
       impl->metas.back().rescan = rescan;
       add(std::string(spec.regex), caseless);
+      continue;
+    }
+    if (!spec.caseless && ((spec.extend == Extend::None && impl->token_runs.add(id, spec.regex)) ||
+                           (spec.extend == Extend::Hostname && impl->tld.add(id, spec.regex)))) {
       continue;
     }
     if (spec.extend == Extend::None &&
@@ -882,9 +892,12 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
     }
   }
   std::erase_if(cands, [](const Candidate& c) { return c.start >= c.end; });
+  const std::size_t from_rows = cands.size();
   scratch.row_matches.clear();
   impl_->shaped.scan(data, text.size(), scratch.digit_work, scratch.row_matches);
   impl_->colon_shaped.scan(data, text.size(), scratch.colon_work, scratch.row_matches);
+  impl_->token_runs.scan(data, text.size(), scratch.row_matches);
+  impl_->tld.scan(data, text.size(), scratch.row_matches);
   for (const RowMatch& match : scratch.row_matches) {
     addMatch(ctx, match.id, match.start, match.end);
   }
@@ -897,17 +910,33 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
       }
     }
   }
+  const std::size_t from_runs = cands.size();
   if (!impl_->digit_rows.empty()) {
     scanDigitRuns(impl_->metas.data(), impl_->digit_rows, impl_->min_digit_run, data, text.size(),
                   scratch.digit_work.runs, cands);
   }
   // In (end, pattern) order, a longer match of the same pattern from the same start replaces the
-  // shorter one when nothing came between them.
+  // shorter one when nothing came between them. (end, pattern) is a total order here: a row
+  // reports each end once. Hyperscan's reports come in end order and the digit-run rows' in
+  // (end, pattern) order, so only the C++ passes' reports need a real sort; then the three
+  // sorted stretches are merged.
   const auto by_end = [](const Candidate& a, const Candidate& b) {
     return a.end != b.end ? a.end < b.end : a.id < b.id;
   };
+  const auto hs_end = cands.begin() + static_cast<std::ptrdiff_t>(from_rows);
+  const auto rows_end = cands.begin() + static_cast<std::ptrdiff_t>(from_runs);
+  for (const auto& [first, last] : {std::pair{cands.begin(), hs_end}, std::pair{hs_end, rows_end},
+                                    std::pair{rows_end, cands.end()}}) {
+    if (!std::is_sorted(first, last, by_end)) {
+      std::sort(first, last, by_end);
+    }
+  }
   if (!std::is_sorted(cands.begin(), cands.end(), by_end)) {
-    std::sort(cands.begin(), cands.end(), by_end);
+    std::vector<Candidate>& sorted = scratch.sorted;
+    sorted.resize(cands.size());
+    const auto mid = std::merge(cands.begin(), hs_end, hs_end, rows_end, sorted.begin(), by_end);
+    std::copy(rows_end, cands.end(), mid);
+    std::merge(sorted.begin(), mid, mid, sorted.end(), cands.begin(), by_end);
   }
   std::size_t merged = 0;
   for (const Candidate& cand : cands) {

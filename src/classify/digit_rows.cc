@@ -1052,6 +1052,26 @@ void DigitRows::runRow(const Row& row, const unsigned char* data, std::size_t si
   while (begin > 0 && from - begin < row.widest && hasByte(row.alphabet, data[begin - 1])) {
     --begin;
   }
+  // Most windows hold no match. One pass with the threads merged (the plain position set, one
+  // table lookup and a shift per byte) tells whether any end the caller keeps lies in the
+  // window; only then are the threads run for each end's leftmost start.
+  const auto end_ok = [&](std::uint32_t i) {
+    return row
+        .end_ok[i + 1 == size ? kEdgeText : edgeCode(data[i + 1], i + 2 < size ? data[i + 2] : -1)];
+  };
+  std::uint64_t merged = 0;
+  bool any_end = false;
+  for (std::uint32_t i = begin; i < to && !any_end; ++i) {
+    std::uint64_t next = (merged & row.to_next) << 1U;
+    for (std::uint64_t m = merged & row.branching; m != 0; m &= m - 1) {
+      next |= row.follow[static_cast<std::size_t>(std::countr_zero(m))];
+    }
+    merged = (next | row.first) & row.on_byte[data[i]];
+    any_end = i + 1 > from && (row.last & merged) != 0 && end_ok(i);
+  }
+  if (!any_end) {
+    return;
+  }
   // Threads of the automaton, oldest start first, each with the positions it alone reaches: a
   // position reached from an earlier start is dropped from later threads, since Hyperscan
   // reports the leftmost start of a match and whatever follows that position is the same.
@@ -1084,9 +1104,7 @@ void DigitRows::runRow(const Row& row, const unsigned char* data, std::size_t si
     }
     count = kept;
     // An end the caller would refuse is not reported at all.
-    if (i + 1 > from && (row.last & (claimed | fresh)) != 0 &&
-        row.end_ok[i + 1 == size ? kEdgeText
-                                 : edgeCode(data[i + 1], i + 2 < size ? data[i + 2] : -1)]) {
+    if (i + 1 > from && (row.last & (claimed | fresh)) != 0 && end_ok(i)) {
       for (std::size_t t = 0; t < count; ++t) {
         if ((threads[t].live & row.last) != 0) {
           out.push_back(RowMatch{row.id, threads[t].start, i + 1});

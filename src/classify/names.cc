@@ -486,7 +486,12 @@ std::size_t phraseEnd(std::string_view text, std::size_t pos, std::string_view p
 std::size_t longestPhrase(std::string_view text, std::size_t pos,
                           std::span<const std::string_view> phrases) noexcept {
   std::size_t best = kNone;
+  // The first byte settles most phrases; a candidate is tried against dozens of them.
+  const char first = pos < text.size() ? asciiLower(text[pos]) : '\0';
   for (const std::string_view phrase : phrases) {
+    if (phrase.front() != first) {
+      continue;
+    }
     const std::size_t end = phraseEnd(text, pos, phrase);
     if (end != kNone && (best == kNone || end > best)) {
       best = end;
@@ -505,7 +510,8 @@ std::size_t skipBlanks(std::string_view text, std::size_t pos) noexcept {
 /// End of a title at pos ("Mr", "Dr.", "Frau") when a space or a capital follows, else kNone.
 std::size_t titleEnd(std::string_view text, std::size_t pos) noexcept {
   for (const std::string_view title : kTitles) {
-    if (text.substr(pos, title.size()) != title) {
+    if (byteAt(text, pos) != static_cast<unsigned char>(title.front()) ||
+        text.substr(pos, title.size()) != title) {
       continue;
     }
     std::size_t end = pos + title.size();

@@ -51,7 +51,9 @@ enum class Extend : std::uint8_t {
   None,       ///< Hyperscan's leftmost start (HS_FLAG_SOM_LEFTMOST).
   Digits,     ///< The run of digits ending at the match end (no SOM; at most 20).
   EmailLocal, ///< Match starts at '@'; walk left over [A-Za-z0-9._%+-] (at most 64).
-  Hostname,   ///< Match starts at ".tld"; walk left over [A-Za-z0-9.-] (at most 253).
+  /// Match starts at ".tld"; walk left over [A-Za-z0-9.-] (at most 253). The row of TldRow's
+  /// shape (token_rows.h) is matched by that pass, not Hyperscan.
+  Hostname,
   /// No SOM in the main scan; the start is found afterwards by rescanning the bytes before the
   /// end with the row alone. For rows whose only unbounded parts are whitespace runs and that
   /// hold at most kRescanNonSpace other bytes, so the rescan window is bounded.

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "classify/patterns.h"
+#include "classify/token_rows.h"
 #include "classify/validators_secrets.h"
 
 namespace cordon::classify {
@@ -85,7 +86,7 @@ constexpr std::array kPatterns{
                 .score = 0.95F},
     // AWS secret access key: 40 base64 characters, only after an AWS secret key name.
     PatternSpec{.type = "AWS_SECRET_KEY",
-                .regex = R"([A-Za-z0-9/+]{40})",
+                .regex = kAwsSecretKeyRegex,
                 .check = Check::Custom,
                 .boundary = Boundary::Token,
                 .score = 0.1F,
@@ -124,7 +125,7 @@ constexpr std::array kPatterns{
                 .score = 0.95F},
     // Discord bot token: base64 user id, timestamp, HMAC.
     PatternSpec{.type = "DISCORD_TOKEN",
-                .regex = R"([MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38})",
+                .regex = kDiscordTokenRegex,
                 .check = Check::Custom,
                 .boundary = Boundary::Token,
                 .score = 0.9F,
@@ -137,7 +138,7 @@ constexpr std::array kPatterns{
                 .score = 0.95F},
     // Azure storage account key: 64 bytes of base64, only after AccountKey= and the like.
     PatternSpec{.type = "AZURE_STORAGE_KEY",
-                .regex = R"([A-Za-z0-9+/]{86}==)",
+                .regex = kAzureStorageKeyRegex,
                 .check = Check::Custom,
                 .boundary = Boundary::Token,
                 .score = 0.1F,
