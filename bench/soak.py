@@ -804,43 +804,55 @@ def main():
         parser.error("--seconds must be at least 10, --clients and --reload-every at least 1")
     args.repo = os.path.abspath(args.repo)
 
-    # SIGTERM (e.g. from make's Ctrl-C handling) unwinds through the finally below like Ctrl-C.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    procs = Processes()
-    workdir = tempfile.mkdtemp(prefix="cordon-soak-")
-    ok = interrupted = False
-    try:
-        measured = binary_repo(args.cordon, args.repo)
-        info = machine_info(measured)
-        result = run(args, procs, workdir)
-        result["args"] = args
-        checks = check(result)
-        ok = all(holds for _, holds, _ in checks)
-        section = render(args, info, machine_info(measured), result, checks)
-        print(section)
+    def examples(result):
         if result["clients"].examples:
             log("first example of each error kind:")
             for kind, example in result["clients"].examples.items():
                 log(f"  {kind}: {example!r}")
+
+    return run_script(args, "cordon-soak-", BEGIN_MARKER, END_MARKER, run, check, render,
+                      examples, log)
+
+
+def run_script(args, prefix, begin, end, run_fn, check_fn, render_fn, examples_fn, log_fn):
+    """The frame both reliability scripts share: runs `run_fn` in a scratch dir, checks and
+    renders the result, writes it between `begin` and `end` inside the reliability figures of
+    `args.doc`, and returns the exit status (0 when every invariant holds). Every process is
+    stopped on the way out, also on Ctrl-C or SIGTERM; the scratch dir is kept after a failure."""
+    # SIGTERM (e.g. from make's Ctrl-C handling) unwinds through the finally below like Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    procs = Processes()
+    workdir = tempfile.mkdtemp(prefix=prefix)
+    ok = interrupted = False
+    try:
+        measured = binary_repo(args.cordon, args.repo)
+        info = machine_info(measured)
+        result = run_fn(args, procs, workdir)
+        result["args"] = args
+        checks = check_fn(result)
+        ok = all(holds for _, holds, _ in checks)
+        section = render_fn(args, info, machine_info(measured), result, checks)
+        print(section)
+        examples_fn(result)
         if args.doc:
-            replace_subsection(args.doc, OUTER_BEGIN, OUTER_END, BEGIN_MARKER, END_MARKER,
+            replace_subsection(args.doc, OUTER_BEGIN, OUTER_END, begin, end,
                                "\n" + section.strip() + "\n")
-            log(f"wrote {args.doc}")
+            log_fn(f"wrote {args.doc}")
         for name, holds, detail in checks:
             if not holds:
-                log(f"FAILED: {name} — {detail}")
-        log("all invariants hold" if ok else "some invariants FAILED")
+                log_fn(f"FAILED: {name} — {detail}")
+        log_fn("all invariants hold" if ok else "some invariants FAILED")
         return 0 if ok else 1
     except RuntimeError as error:  # a process did not start or died: no figures to write
-        log(f"FAILED: {error}")
+        log_fn(f"FAILED: {error}")
         return 1
     except KeyboardInterrupt:
         interrupted = True
-        log("interrupted")
+        log_fn("interrupted")
         return 130
     except SystemExit:  # SIGTERM
         interrupted = True
-        log("terminated")
+        log_fn("terminated")
         raise
     finally:
         procs.stop_all()
@@ -849,7 +861,7 @@ def main():
         if (ok or interrupted) and not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
         else:
-            log(f"scratch dir kept: {workdir}")
+            log_fn(f"scratch dir kept: {workdir}")
 
 
 if __name__ == "__main__":
