@@ -16,6 +16,9 @@ set -euo pipefail
 
 readonly db_user=cordon
 
+# shellcheck source=tests/support/watch_owner.sh
+source "$(dirname "${BASH_SOURCE[0]}")/watch_owner.sh"
+
 die() {
   echo "pg_server.sh: $*" >&2
   exit 1
@@ -128,23 +131,9 @@ start() {
   done
   ((ready)) || die "the server does not accept connections on 127.0.0.1:$port"
   if [[ -n "$owner" ]]; then
-    watch_owner "$dir" "$owner"
+    watch_owner "$dir" "$owner" data
   fi
   echo "postgresql://$db_user@127.0.0.1:$port/postgres"
-}
-
-# A test binary that crashes or is killed on timeout never runs its `stop`; without this its
-# server would outlive it. Detached from the caller's stdout so that nobody waits on the pipe.
-watch_owner() {
-  local dir=$1 owner=$2 script
-  if [[ -f "$dir/watcher" ]] && kill -0 "$(<"$dir/watcher")" 2>/dev/null; then
-    return # a restart after `halt`: the first watcher is still on duty
-  fi
-  script=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
-  # shellcheck disable=SC2016 # expanded by the inner bash, from its arguments
-  setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done
-    [[ -d "$2/data" ]] && "$0" stop "$2" && rmdir "$2"' "$script" "$owner" "$dir" </dev/null >/dev/null 2>&1 &
-  echo $! >"$dir/watcher"
 }
 
 halt() {

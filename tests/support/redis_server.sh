@@ -11,6 +11,9 @@
 # REDIS_SERVER overrides the server binary (default: redis-server from PATH, Debian's package).
 set -euo pipefail
 
+# shellcheck source=tests/support/watch_owner.sh
+source "$(dirname "${BASH_SOURCE[0]}")/watch_owner.sh"
+
 die() {
   echo "redis_server.sh: $*" >&2
   exit 1
@@ -100,23 +103,9 @@ start() {
     echo "redis_server.sh: port $port was taken, trying another" >&2
   done
   if [[ -n "$owner" ]]; then
-    watch_owner "$dir" "$owner"
+    watch_owner "$dir" "$owner" port
   fi
   echo "$port"
-}
-
-# A test binary that crashes or is killed on timeout never runs its `stop`; without this its
-# server would outlive it. Detached from the caller's stdout so that nobody waits on the pipe.
-watch_owner() {
-  local dir=$1 owner=$2 script
-  if [[ -f "$dir/watcher" ]] && kill -0 "$(<"$dir/watcher")" 2>/dev/null; then
-    return # a restart after `halt`: the first watcher is still on duty
-  fi
-  script=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
-  # shellcheck disable=SC2016 # expanded by the inner bash, from its arguments
-  setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done
-    [[ -f "$2/port" ]] && "$0" stop "$2" && rmdir "$2"' "$script" "$owner" "$dir" </dev/null >/dev/null 2>&1 &
-  echo $! >"$dir/watcher"
 }
 
 halt() {
