@@ -832,6 +832,10 @@ def main():
                 if target.proc.returncode not in (0, None):
                     failures.append(f"round {round_index + 1}: {target.name} (cordon serve) "
                                     f"exited with status {target.proc.returncode} on SIGTERM")
+            # The round's audit databases (a few hundred MB each at DURATION=5) are not needed.
+            for entry in os.listdir(workdir):
+                if entry.startswith("audit-") and ".db" in entry:
+                    os.remove(os.path.join(workdir, entry))
         if args.micro and os.path.exists(args.micro):
             log("micro benchmarks")
             micro_out = os.path.join(workdir, "micro.json")

@@ -311,11 +311,10 @@ def ttft_and_gaps(args, procs, workdir):
     if PERSON in upstream_text or EMAIL in upstream_text:
         raise RuntimeError(f"cordon sent the real values upstream: {upstream_text!r:.300}")
     # Warm-up (connections, caches, allocator), then the measured streams, alternating paths.
-    warm = [Stream(p, port, b) for _ in range(3)
-            for p, port, b in (("direct", sim_port, upstream_body), ("cordon", gateway.port, body))]
+    paths = (("direct", sim_port, upstream_body), ("cordon", gateway.port, body))
+    warm = [Stream(p, port, b) for _ in range(3) for p, port, b in paths]
     run_streams(warm, args.parallel, spacing=args.spacing, timeout=120)
-    streams = [Stream(p, port, b) for _ in range(args.streams)
-               for p, port, b in (("direct", sim_port, upstream_body), ("cordon", gateway.port, body))]
+    streams = [Stream(p, port, b) for _ in range(args.streams) for p, port, b in paths]
     run_streams(streams, args.parallel, spacing=args.spacing,
                 timeout=60 + 2 * args.streams * 60 * args.token_delay_ms / 1000 / args.parallel)
     problems = []
@@ -354,7 +353,9 @@ def open_streams(args, procs, workdir):
             return
         if seen["opened_s"] is None:
             seen["opened_s"] = time.monotonic() - t0
-        if len(seen["samples"]) >= 10 or (seen["samples"] and time.monotonic() - seen["last"] < 0.1):
+        if len(seen["samples"]) >= 10:
+            return
+        if seen["samples"] and time.monotonic() - seen["last"] < 0.1:
             return
         status = proc_status(pid)
         seen["samples"].append(status["VmRSS"])
@@ -435,8 +436,10 @@ def render(args, first, second):
     w("|---|---:|---:|---:|---:|---:|")
     for path, label in (("direct", "simulator directly"),
                         ("cordon", "cordon, pseudonymized and restored")):
-        w(f"| {label} | {median(ttft[path]) / 1000:.3f} ms | {p_quantile(ttft[path], 90) / 1000:.3f} ms | "
-          f"{'/'.join(str(t) for t in tokens[path]) or '–'} | {median(mean_gap[path]) / 1000:.3f} ms "
+        w(f"| {label} | {median(ttft[path]) / 1000:.3f} ms "
+          f"| {p_quantile(ttft[path], 90) / 1000:.3f} ms "
+          f"| {'/'.join(str(t) for t in tokens[path]) or '–'} "
+          f"| {median(mean_gap[path]) / 1000:.3f} ms "
           f"| {p_quantile(gaps[path], 99) / 1000:.2f} ms |")
     w("")
     w(f"The simulator waits one token delay before the first word too, so both times to first "
@@ -454,13 +457,14 @@ def render(args, first, second):
           + "; ".join(sorted(set(first["problems"]))[:5]) + "\n")
 
     seen = second["seen"]
-    w(f"**{second['total']:,} streams held open at once** — through cordon, pseudonymized, "
-      f"simulator token delay {args.open_token_delay_ms} ms (~{60 * args.open_token_delay_ms / 1000:.0f} s "
-      f"per stream); all {second['total']:,} had their first token "
-      + (f"{seen['opened_s']:.1f} s after the first connect" if seen["opened_s"] is not None
-         else "— never at the same time")
-      + f"; {second['completed']:,} of {second['total']:,} then ended with `[DONE]` and the restored "
-      f"text.\n")
+    total = second["total"]
+    opened = (f"all {total:,} had their first token {seen['opened_s']:.1f} s after the first "
+              f"connect" if seen["opened_s"] is not None
+              else f"the {total:,} were never all open at once")
+    w(f"**{total:,} streams held open at once** — through cordon, pseudonymized, simulator token "
+      f"delay {args.open_token_delay_ms} ms (~{60 * args.open_token_delay_ms / 1000:.0f} s per "
+      f"stream); {opened}; {second['completed']:,} of {total:,} then ended with `[DONE]` and the "
+      f"restored text.\n")
     if seen["samples"]:
         rss_peak = max(seen["samples"])
         holds = "holds" if mb(rss_peak) <= RSS_TARGET_MB else "does NOT hold"
@@ -474,8 +478,8 @@ def render(args, first, second):
           f"{mb(second['after']['VmHWM']):.1f} MB |")
         w("")
         w(f"With all open, cordon had {seen['fds']:,} file descriptors and {seen['threads']} "
-          f"threads. **RSS with {second['total']:,} open streams: {mb(rss_peak):.1f} MB** (target ≤ "
-          f"{RSS_TARGET_MB} MB: **{holds}**); "
+          f"threads. **RSS with {second['total']:,} open streams: {mb(rss_peak):.1f} MB** "
+          f"(target ≤ {RSS_TARGET_MB} MB: **{holds}**); "
           f"{(mb(rss_peak) - mb(second['idle']['VmRSS'])) * 1e3 / second['total']:.0f} kB per "
           f"stream over idle.\n")
     if second["problems"]:
@@ -506,7 +510,11 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     # This process holds OPEN client sockets; cordon one per client and one per upstream stream,
     # the simulator one per stream; all inherit the limit set here.
-    limit = raise_fd_limit(2 * args.open_streams + 1024)
+    try:
+        limit = raise_fd_limit(2 * args.open_streams + 1024)
+    except RuntimeError as error:
+        log(f"streams: {error}")
+        return 2
     procs = Processes()
     workdir = tempfile.mkdtemp(prefix="cordon-streams-")
     started = time.monotonic()
