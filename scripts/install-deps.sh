@@ -2,7 +2,7 @@
 # Installs exactly what cordon needs to build and test on Debian 12. Idempotent: packages that are
 # already installed are skipped, so a second run does no network work.
 #   scripts/install-deps.sh          build + test dependencies
-#   scripts/install-deps.sh bench    also the load-benchmark tools (wrk, nginx)
+#   scripts/install-deps.sh bench    also the benchmark tools (wrk, nginx, haproxy)
 set -euo pipefail
 
 packages=(
@@ -31,7 +31,7 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)
 fi
 if [[ "${1:-}" == "bench" ]]; then
-  packages+=(wrk nginx python3)
+  packages+=(wrk nginx haproxy python3)
 fi
 
 missing=()
