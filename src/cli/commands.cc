@@ -70,7 +70,29 @@ void printCheck(const config::Config& config, std::ostream& out) {
                                       ? config.levels[level]
                                       : fmt::format("{} (floor: {})", config.levels[level],
                                                     config.levels[decision.level]);
-        fmt::print(out, "      {:<26} -> {}\n", label,
+        fmt::print(out, "      {:<30} -> {}\n", label,
+                   reachable.empty() ? std::string("REFUSED (403 policy_violation)")
+                                     : fmt::format("{}", fmt::join(reachable, ", ")));
+      }
+      if (model.pseudonymize != config::PseudonymizeMode::Auto) {
+        continue;
+      }
+      // The rows above are declared levels, which no placeholder can lower. A level that only
+      // detected, pseudonymizable entities raise reaches more targets: those that may see the
+      // request with them replaced.
+      for (std::size_t index = 1; index < config.levels.size(); ++index) {
+        policy::RequestFacts facts;
+        facts.detected = static_cast<config::LevelIndex>(index);
+        const auto decision = policy::decide(config, tenant, nullptr, model, facts);
+        std::vector<std::string> reachable;
+        for (std::size_t eligible : decision.eligible) {
+          const auto& verdict = decision.verdicts[eligible];
+          reachable.push_back(fmt::format(
+              "{}{}", targetName(config, model.targets[verdict.target]),
+              verdict.delivery == policy::Delivery::Pseudonymized ? " (pseudonymized)" : ""));
+        }
+        fmt::print(out, "      {:<30} -> {}\n",
+                   fmt::format("{}, pseudonymizable", config.levels[index]),
                    reachable.empty() ? std::string("REFUSED (403 policy_violation)")
                                      : fmt::format("{}", fmt::join(reachable, ", ")));
       }

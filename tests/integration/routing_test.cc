@@ -214,3 +214,24 @@ TEST_F(RoutingTest, SigtermStopsTheGatewayWithExitZero) {
 
 } // namespace
 } // namespace cordon::itest
+
+namespace cordon::itest {
+namespace {
+
+// `cordon check` shows, for a pseudonymizing model, the targets a request reaches when what
+// raised its level can be replaced by placeholders — not only the declared-level rows.
+TEST_F(IntegrationTest, CheckShowsWhatPseudonymizationOpens) {
+  const std::string path = dir.write(
+      "cordon.yaml", config(backend("us", "us-cloud", 1) + backend("local", "onprem", 2),
+                            "  assistant: { pseudonymize: auto, targets: [us:m, local:m] }\n"));
+  Process check({cordonBinary(), "check", "-c", path});
+  ASSERT_EQ(check.waitExit(), 0) << check.stderrText();
+  const std::string out = check.stdoutText();
+  EXPECT_NE(out.find("confidential                   -> local:m\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("confidential, pseudonymizable  -> us:m (pseudonymized), local:m\n"),
+            std::string::npos)
+      << out;
+}
+
+} // namespace
+} // namespace cordon::itest
