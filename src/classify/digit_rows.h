@@ -128,6 +128,14 @@ private:
   std::array<std::uint64_t, 16> gap_at_least_{};
   /// Rows a match of which may hold this few digit-only bytes (capped at the last index).
   std::array<std::uint64_t, 65> digits_enough_{};
+  /// Per length of a run (capped at 64), rows whose matches may hold a stretch of digits that
+  /// long as their first, last or a middle run; per byte, rows whose first run may start with it
+  /// (`opening_byte_`) or last run end with it (`closing_byte_`).
+  std::array<std::uint64_t, 65> opening_length_{};
+  std::array<std::uint64_t, 65> closing_length_{};
+  std::array<std::uint64_t, 65> middle_length_{};
+  std::array<std::uint64_t, 256> opening_byte_{};
+  std::array<std::uint64_t, 256> closing_byte_{};
   std::uint32_t widest_gap_ = 0;
 };
 
