@@ -1033,13 +1033,11 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
                      std::vector<RowMatch>& out) const {
   std::vector<DigitRun>& runs = work.runs;
   runs.clear();
+  // Only the bounds while runs are found (the loop stays tight); their edges after.
   const auto close = [&](std::size_t start, std::size_t end) {
     DigitRun run;
     run.start = static_cast<std::uint32_t>(start);
     run.end = static_cast<std::uint32_t>(end);
-    run.before =
-        start == 0 ? kEdgeText : edgeCode(data[start - 1], start >= 2 ? data[start - 2] : -1);
-    run.after = end == size ? kEdgeText : edgeCode(data[end], end + 1 < size ? data[end + 1] : -1);
     runs.push_back(run);
   };
   std::size_t i = 0;
@@ -1082,6 +1080,13 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
   }
   if (rows_.empty()) {
     return;
+  }
+  for (DigitRun& run : runs) {
+    const std::size_t start = run.start;
+    const std::size_t end = run.end;
+    run.before =
+        start == 0 ? kEdgeText : edgeCode(data[start - 1], start >= 2 ? data[start - 2] : -1);
+    run.after = end == size ? kEdgeText : edgeCode(data[end], end + 1 < size ? data[end + 1] : -1);
   }
   // Which rows' matches may span the gap from each run to the next.
   for (std::size_t r = 0; r + 1 < runs.size(); ++r) {

@@ -75,7 +75,8 @@ public:
   bool empty() const noexcept { return rows_.empty(); }
 
   /// Appends the reports of every row over `data` to `out`, in no particular order. Leaves every
-  /// maximal run of anchor bytes in `work.runs` (also when no row was taken).
+  /// maximal run of anchor bytes in `work.runs` (also when no row was taken; then only their
+  /// start and end are set).
   void scan(const unsigned char* data, std::size_t size, DigitScratch& work,
             std::vector<RowMatch>& out) const;
 
