@@ -1081,12 +1081,25 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
   if (rows_.empty()) {
     return;
   }
+  // Most edges are their byte: only a '.' or '-' needs the byte beyond it.
+  const auto plain = [](unsigned char c) { return c != '.' && c != '-'; };
   for (DigitRun& run : runs) {
     const std::size_t start = run.start;
     const std::size_t end = run.end;
-    run.before =
-        start == 0 ? kEdgeText : edgeCode(data[start - 1], start >= 2 ? data[start - 2] : -1);
-    run.after = end == size ? kEdgeText : edgeCode(data[end], end + 1 < size ? data[end + 1] : -1);
+    if (start == 0) {
+      run.before = kEdgeText;
+    } else if (plain(data[start - 1])) {
+      run.before = data[start - 1];
+    } else {
+      run.before = edgeCode(data[start - 1], start >= 2 ? data[start - 2] : -1);
+    }
+    if (end == size) {
+      run.after = kEdgeText;
+    } else if (plain(data[end])) {
+      run.after = data[end];
+    } else {
+      run.after = edgeCode(data[end], end + 1 < size ? data[end + 1] : -1);
+    }
   }
   // Which rows' matches may span the gap from each run to the next.
   for (std::size_t r = 0; r + 1 < runs.size(); ++r) {
