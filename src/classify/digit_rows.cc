@@ -563,6 +563,70 @@ std::array<std::uint32_t, kMaxRowPositions> longestPaths(const std::vector<std::
   return longest;
 }
 
+/// Lengths of a stretch of anchor bytes, as an index into the tables of DigitRows::add: 1 ... 63,
+/// and 64 for anything longer.
+constexpr std::size_t kStretchCap = 64;
+
+/// What the maximal stretches of anchor bytes of one kind can look like in a match.
+struct StretchShape {
+  std::array<bool, kStretchCap + 1> lengths{}; ///< Their possible lengths (capped).
+  ByteSet first_bytes{};                       ///< The bytes they may start with.
+  ByteSet last_bytes{};                        ///< The bytes they may end with.
+};
+
+/// The stretches that start at a position of `starts`, step through positions of `cap` (those
+/// whose class holds an anchor byte) and end at a position of `ends`; with `need`, only those
+/// that pass one of its positions. A walk over (position, length so far, `need` seen) from each
+/// start: an over-estimate, since it ignores what a byte outside the stretch must be.
+StretchShape stretches(const Automaton& a, std::size_t n, std::uint64_t cap, std::uint64_t starts,
+                       std::uint64_t ends, std::uint64_t need, const ByteSet& anchors) {
+  StretchShape shape;
+  const auto anchored = [&](std::size_t p) {
+    ByteSet set = a.sets[p];
+    for (std::size_t w = 0; w < set.size(); ++w) {
+      set[w] &= anchors[w];
+    }
+    return set;
+  };
+  struct State {
+    std::size_t pos;
+    std::size_t length;
+    bool seen;
+  };
+  std::vector<bool> visited;
+  std::vector<State> stack;
+  for (std::uint64_t m = starts & cap; m != 0; m &= m - 1) {
+    const auto origin = static_cast<std::size_t>(std::countr_zero(m));
+    visited.assign(n * (kStretchCap + 1) * 2, false);
+    const auto push = [&](std::size_t pos, std::size_t length, bool seen) {
+      const std::size_t key = (pos * (kStretchCap + 1) + length) * 2 + (seen ? 1 : 0);
+      if (!visited[key]) {
+        visited[key] = true;
+        stack.push_back(State{pos, length, seen});
+      }
+    };
+    push(origin, 1, (need >> origin & 1U) != 0);
+    bool found = false;
+    while (!stack.empty()) {
+      const State state = stack.back();
+      stack.pop_back();
+      if (state.seen && (ends >> state.pos & 1U) != 0) {
+        found = true;
+        shape.lengths[state.length] = true;
+        addAll(shape.last_bytes, anchored(state.pos));
+      }
+      for (std::uint64_t f = a.follow[state.pos] & cap; f != 0; f &= f - 1) {
+        const auto q = static_cast<std::size_t>(std::countr_zero(f));
+        push(q, std::min(state.length + 1, kStretchCap), state.seen || (need >> q & 1U) != 0);
+      }
+    }
+    if (found) {
+      addAll(shape.first_bytes, anchored(origin));
+    }
+  }
+  return shape;
+}
+
 /// The edge code of a byte that borders a digit run; `beyond` is the byte past it (or -1).
 std::uint16_t edgeCode(unsigned char c, int beyond) noexcept {
   const bool alnum_beyond =
@@ -864,6 +928,59 @@ bool DigitRows::add(std::uint32_t id, std::string_view regex, bool caseless,
     lead_second_[c] |= lead_ok ? bit : 0;
     trail_second_[c] |= trail_ok ? bit : 0;
   }
+  // The lengths and the first and last bytes a run may have as the first run of a chain (the
+  // stretch of digits holding a match's first digit-only byte), as its last, or as one between.
+  // The whole run is that stretch only when a match can neither start nor end next to a digit;
+  // otherwise the first and last runs are not checked. Runs between are always whole stretches.
+  const std::uint64_t cap = [&] {
+    std::uint64_t found = 0;
+    for (std::size_t p = 0; p < n; ++p) {
+      for (std::size_t w = 0; w < digits.size(); ++w) {
+        if ((a.sets[p][w] & digits[w]) != 0) {
+          found |= std::uint64_t{1} << p;
+        }
+      }
+    }
+    return found;
+  }();
+  const auto followers = [&](std::uint64_t of) {
+    std::uint64_t found = 0;
+    for (std::uint64_t m = of; m != 0; m &= m - 1) {
+      found |= a.follow[static_cast<std::size_t>(std::countr_zero(m))];
+    }
+    return found;
+  };
+  const auto predecessors = [&](std::uint64_t of) {
+    std::uint64_t found = 0;
+    for (std::size_t p = 0; p < n; ++p) {
+      if ((a.follow[p] & of) != 0) {
+        found |= std::uint64_t{1} << p;
+      }
+    }
+    return found;
+  };
+  // A stretch starts at the match's start or after a position that may hold another byte, and
+  // ends likewise. The first one holding a digit-only byte has only other positions before it
+  // (from the start); the last one has a way to an end through other positions after it.
+  const std::uint64_t any_start = whole.first | followers(other);
+  const std::uint64_t any_end = whole.last | predecessors(other);
+  const std::uint64_t first_start =
+      whole.first | followers(reach(a.follow, whole.first & other, other));
+  const std::uint64_t last_end = whole.last | predecessors(towards_end);
+  const StretchShape middle = stretches(a, n, cap, any_start, any_end, cap, digits);
+  const StretchShape opening = stretches(a, n, cap, first_start, any_end, digit_only, digits);
+  const StretchShape closing = stretches(a, n, cap, any_start, last_end, digit_only, digits);
+  const bool whole_runs = !anyAnchorCode(start_ok, digits) && !anyAnchorCode(end_ok, digits);
+  for (std::size_t len = 0; len <= kStretchCap; ++len) {
+    middle_length_[len] |= middle.lengths[len] ? bit : 0;
+    opening_length_[len] |= !whole_runs || opening.lengths[len] ? bit : 0;
+    closing_length_[len] |= !whole_runs || closing.lengths[len] ? bit : 0;
+  }
+  for (unsigned c = 0; c < 256; ++c) {
+    const auto byte = static_cast<unsigned char>(c);
+    opening_byte_[c] |= !whole_runs || hasByte(opening.first_bytes, byte) ? bit : 0;
+    closing_byte_[c] |= !whole_runs || hasByte(closing.last_bytes, byte) ? bit : 0;
+  }
   for (std::size_t k = std::min<std::size_t>(min_runs, runs_enough_.size() - 1);
        k < runs_enough_.size(); ++k) {
     runs_enough_[k] |= bit;
@@ -916,13 +1033,11 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
                      std::vector<RowMatch>& out) const {
   std::vector<DigitRun>& runs = work.runs;
   runs.clear();
+  // Only the bounds while runs are found (the loop stays tight); their edges after.
   const auto close = [&](std::size_t start, std::size_t end) {
     DigitRun run;
     run.start = static_cast<std::uint32_t>(start);
     run.end = static_cast<std::uint32_t>(end);
-    run.before =
-        start == 0 ? kEdgeText : edgeCode(data[start - 1], start >= 2 ? data[start - 2] : -1);
-    run.after = end == size ? kEdgeText : edgeCode(data[end], end + 1 < size ? data[end + 1] : -1);
     runs.push_back(run);
   };
   std::size_t i = 0;
@@ -966,6 +1081,26 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
   if (rows_.empty()) {
     return;
   }
+  // Most edges are their byte: only a '.' or '-' needs the byte beyond it.
+  const auto plain = [](unsigned char c) { return c != '.' && c != '-'; };
+  for (DigitRun& run : runs) {
+    const std::size_t start = run.start;
+    const std::size_t end = run.end;
+    if (start == 0) {
+      run.before = kEdgeText;
+    } else if (plain(data[start - 1])) {
+      run.before = data[start - 1];
+    } else {
+      run.before = edgeCode(data[start - 1], start >= 2 ? data[start - 2] : -1);
+    }
+    if (end == size) {
+      run.after = kEdgeText;
+    } else if (plain(data[end])) {
+      run.after = data[end];
+    } else {
+      run.after = edgeCode(data[end], end + 1 < size ? data[end + 1] : -1);
+    }
+  }
   // Which rows' matches may span the gap from each run to the next.
   for (std::size_t r = 0; r + 1 < runs.size(); ++r) {
     const std::uint32_t len = runs[r + 1].start - runs[r].end;
@@ -988,15 +1123,20 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
   for (std::size_t first = 0; first < runs.size(); ++first) {
     const std::uint32_t at = runs[first].start;
     std::uint64_t alive =
-        (lead_anchors_[runs[first].before] & lead_second_[at >= 2 ? data[at - 2] : 256U]) |
-        empty_anchors_[runs[first].before];
+        ((lead_anchors_[runs[first].before] & lead_second_[at >= 2 ? data[at - 2] : 256U]) |
+         empty_anchors_[runs[first].before]) &
+        opening_length_[std::min<std::size_t>(runs[first].end - at, kStretchCap)] &
+        opening_byte_[data[at]];
     std::uint32_t digits = 0;
     for (std::size_t r = first; alive != 0; ++r) {
-      digits += runs[r].end - runs[r].start;
       const std::uint32_t past = runs[r].end;
+      const std::uint32_t length = runs[r].end - runs[r].start;
+      digits += length;
       const std::uint64_t ends =
-          (trail_enders_[runs[r].after] & trail_second_[past + 1 < size ? data[past + 1] : 256U]) |
-          end_enders_[runs[r].after];
+          ((trail_enders_[runs[r].after] & trail_second_[past + 1 < size ? data[past + 1] : 256U]) |
+           end_enders_[runs[r].after]) &
+          closing_length_[std::min<std::size_t>(length, kStretchCap)] &
+          closing_byte_[data[past - 1]];
       std::uint64_t ready =
           alive & ends & digits_enough_[std::min<std::size_t>(digits, digits_enough_.size() - 1)] &
           runs_enough_[std::min<std::size_t>(r - first + 1, runs_enough_.size() - 1)];
@@ -1035,7 +1175,10 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
       if (r + 1 == runs.size()) {
         break;
       }
-      alive &= runs[r].joins;
+      // Run r lies between the first and the last of any longer chain.
+      alive &=
+          runs[r].joins & (r == first ? ~std::uint64_t{0}
+                                      : middle_length_[std::min<std::size_t>(length, kStretchCap)]);
     }
   }
   for (; open != 0; open &= open - 1) {

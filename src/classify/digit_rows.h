@@ -75,7 +75,8 @@ public:
   bool empty() const noexcept { return rows_.empty(); }
 
   /// Appends the reports of every row over `data` to `out`, in no particular order. Leaves every
-  /// maximal run of anchor bytes in `work.runs` (also when no row was taken).
+  /// maximal run of anchor bytes in `work.runs` (also when no row was taken; then only their
+  /// start and end are set).
   void scan(const unsigned char* data, std::size_t size, DigitScratch& work,
             std::vector<RowMatch>& out) const;
 
@@ -128,6 +129,14 @@ private:
   std::array<std::uint64_t, 16> gap_at_least_{};
   /// Rows a match of which may hold this few digit-only bytes (capped at the last index).
   std::array<std::uint64_t, 65> digits_enough_{};
+  /// Per length of a run (capped at 64), rows whose matches may hold a stretch of digits that
+  /// long as their first, last or a middle run; per byte, rows whose first run may start with it
+  /// (`opening_byte_`) or last run end with it (`closing_byte_`).
+  std::array<std::uint64_t, 65> opening_length_{};
+  std::array<std::uint64_t, 65> closing_length_{};
+  std::array<std::uint64_t, 65> middle_length_{};
+  std::array<std::uint64_t, 256> opening_byte_{};
+  std::array<std::uint64_t, 256> closing_byte_{};
   std::uint32_t widest_gap_ = 0;
 };
 

@@ -2,6 +2,7 @@
 // (start, end) pairs as Hyperscan with leftmost start-of-match, at least wherever the caller's
 // edge checks would keep the candidate, and never a pair Hyperscan does not report.
 #include <algorithm>
+#include <random>
 #include <set>
 #include <string>
 #include <string_view>
@@ -162,6 +163,74 @@ TEST(DigitRowsTest, EveryBuiltinRowItTakesMatchesHyperscan) {
     }
   }
   EXPECT_GT(taken, 40);
+}
+
+/// Digit runs of every length from 1 to 20 between the bytes digit rows are made of, and
+/// letters, in random order: runs too long or too short for a row's stretches of digits, first
+/// and last digits a row cannot start or end with, right next to ones it can.
+std::string digitText(std::mt19937& rng) {
+  constexpr std::string_view kDigits = "0123456789";
+  constexpr std::string_view kGlue = " -./:+()x";
+  constexpr std::string_view kLetters = "ACDEFHJKLMNPRTUVWXYZamptbce";
+  std::string text;
+  const std::size_t pieces = 4 + rng() % 12;
+  for (std::size_t i = 0; i < pieces; ++i) {
+    switch (rng() % 4) {
+    case 0:
+    case 1:
+      for (std::size_t n = 1 + rng() % (rng() % 3 == 0 ? 20 : 6); n > 0; --n) {
+        text.push_back(kDigits[rng() % kDigits.size()]);
+      }
+      break;
+    case 2:
+      text.push_back(kGlue[rng() % kGlue.size()]);
+      break;
+    default:
+      for (std::size_t n = 1 + rng() % 3; n > 0; --n) {
+        text.push_back(kLetters[rng() % kLetters.size()]);
+      }
+      break;
+    }
+  }
+  return text;
+}
+
+TEST(DigitRowsTest, EveryBuiltinRowMatchesHyperscanOnGeneratedText) {
+  // The first, last and middle runs of a chain are checked against the lengths and bytes the
+  // row's stretches of digits can have: texts full of near misses.
+  std::mt19937 rng(20240517);
+  constexpr int kCount = 400;
+  std::vector<std::string> texts;
+  texts.reserve(kCount);
+  for (int i = 0; i < kCount; ++i) {
+    texts.push_back(digitText(rng));
+  }
+  for (const PatternSpec& spec : builtinPatterns()) {
+    DigitRows probe;
+    EdgeSet all;
+    all.set();
+    if (spec.extend != Extend::None || !probe.add(0, spec.regex, spec.caseless, all, all)) {
+      continue;
+    }
+    const HyperscanOracle oracle(spec.regex, spec.caseless);
+    DigitRows words;
+    ASSERT_TRUE(words.add(0, spec.regex, spec.caseless, wordEdges(), wordEdges()));
+    for (const std::string& text : texts) {
+      const std::set<Span> want = oracle.spans(text);
+      EXPECT_EQ(digitRowSpans(probe, text), want) << spec.regex << " over \"" << text << '"';
+      const std::set<Span> got = digitRowSpans(words, text);
+      for (const Span& span : want) {
+        if (startKept(text, span.first) && endKept(text, span.second)) {
+          EXPECT_TRUE(got.contains(span)) << spec.regex << " misses [" << span.first << ", "
+                                          << span.second << ") in \"" << text << '"';
+        }
+      }
+      for (const Span& span : got) {
+        EXPECT_TRUE(want.contains(span)) << spec.regex << " invents [" << span.first << ", "
+                                         << span.second << ") in \"" << text << '"';
+      }
+    }
+  }
 }
 
 TEST(DigitRowsTest, FindsRunsAcrossEveryBlockCut) {
