@@ -16,8 +16,8 @@ set -euo pipefail
 
 readonly db_user=cordon
 
-# shellcheck source=tests/support/watch_owner.sh
-source "$(dirname "${BASH_SOURCE[0]}")/watch_owner.sh"
+# shellcheck source=tests/support/server_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/server_common.sh"
 
 die() {
   echo "pg_server.sh: $*" >&2
@@ -59,27 +59,6 @@ as_owner() {
   else
     env -u PGDATA -u PGPORT -u PGHOST "$@"
   fi
-}
-
-# A port nobody listens on now. The kernel's choice (bind to port 0) when python3 is there, else
-# random probing; `start` retries with another port if the server still loses a race for it.
-free_port() {
-  if command -v python3 >/dev/null 2>&1; then
-    python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-    return
-  fi
-  local port
-  for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-  die "no free port found"
 }
 
 start() {

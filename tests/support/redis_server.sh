@@ -11,8 +11,8 @@
 # REDIS_SERVER overrides the server binary (default: redis-server from PATH, Debian's package).
 set -euo pipefail
 
-# shellcheck source=tests/support/watch_owner.sh
-source "$(dirname "${BASH_SOURCE[0]}")/watch_owner.sh"
+# shellcheck source=tests/support/server_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/server_common.sh"
 
 die() {
   echo "redis_server.sh: $*" >&2
@@ -28,27 +28,6 @@ server_binary() {
   command -v "$binary" >/dev/null 2>&1 \
     || die "no Redis server found (Debian: apt-get install redis-server; or set REDIS_SERVER)"
   command -v "$binary"
-}
-
-# A port nobody listens on now (as pg_server.sh): the kernel's choice when python3 is there, else
-# random probing; `start` retries with another port if the server still loses a race for it.
-free_port() {
-  if command -v python3 >/dev/null 2>&1; then
-    python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-    return
-  fi
-  local port
-  for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-  die "no free port found"
 }
 
 # PING over bash's /dev/tcp, so that redis-cli (redis-tools) is not needed.
