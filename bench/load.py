@@ -343,7 +343,7 @@ tenants:
 
 
 def start_cordon(procs, cordon, workdir, upstream_port, name="cordon", audit=None, full=False,
-                 api_key=API_KEY):
+                 api_key=API_KEY, extra_args=()):
     if audit is None:
         audit = "{ sink: none }"
     path = os.path.join(workdir, f"{name}.yaml")
@@ -353,7 +353,8 @@ def start_cordon(procs, cordon, workdir, upstream_port, name="cordon", audit=Non
         with open(path, "w") as f:
             f.write(cordon_config(listen_port, upstream_port, audit, full, api_key))
         # Access log off, as nginx runs here (access_log off): the same work on both sides.
-        proc = procs.start(name, [cordon, "serve", "-c", path, "--log-level", "warn"], workdir)
+        proc = procs.start(name, [cordon, "serve", "-c", path, "--log-level", "warn",
+                                   *extra_args], workdir)
         try:
             port = wait_for_listening(proc, name, workdir)
         except RuntimeError as error:

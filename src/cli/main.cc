@@ -88,11 +88,11 @@ std::vector<std::string_view> listenerChanges(const cordon::config::ServerSettin
   return changed;
 }
 
-int serve(const std::string& config_path) {
+int serve(const std::string& config_path, const cordon::gateway::Gateway::Options& options) {
   const sigset_t signals = blockHandledSignals();
   auto config = cordon::config::loadConfigFile(config_path);
   const auto listen_host = config->server.listen_host;
-  cordon::gateway::Gateway gateway(config);
+  cordon::gateway::Gateway gateway(config, options);
   gateway.start();
   announce(listen_host, gateway.port());
   spdlog::info("cordon serving {} models for {} tenants from {}", config->models.size(),
@@ -163,6 +163,12 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}));
   serve_cmd->add_option("--log-level", log_level, "trace | debug | info | warn | error | off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  cordon::gateway::Gateway::Options serve_options;
+  // Hidden (empty group): a measuring aid for bench/feature_cpu.py, not an operating mode.
+  serve_cmd
+      ->add_flag("--measure-without-detection", serve_options.measure_without_detection,
+                 "scan no text (only to measure what detection costs)")
+      ->group("");
 
   auto* check_cmd = app.add_subcommand("check", "validate a config and show who can reach what");
   check_cmd->add_option("-c,--config", config_path, "config file")->required();
@@ -257,7 +263,7 @@ int run(int argc, char** argv) {
   try {
     if (serve_cmd->parsed()) {
       cordon::cli::setUpLogging(log_format, log_level);
-      return serve(config_path);
+      return serve(config_path, serve_options);
     }
     if (check_cmd->parsed()) {
       const auto config = cordon::config::loadConfigFile(config_path);

@@ -863,6 +863,9 @@ private:
   Result<void> assess(unsigned worker, const Snapshot& snapshot, const protocol::ChatRequest& chat,
                       policy::RequestFacts& facts, std::vector<LocatedFinding>* located,
                       std::vector<TextFinding>* pseudonymizable) {
+    if (gateway_.options_.measure_without_detection) {
+      return {};
+    }
     classify::Scratch* scratch = scratchFor(worker, snapshot);
     if (scratch == nullptr) {
       return makeError(Errc::Internal, "detection is unavailable; the request was refused");
@@ -1293,8 +1296,13 @@ Snapshot::Snapshot(config::ConfigConstSharedPtr config_in,
   }
 }
 
-Gateway::Gateway(config::ConfigConstSharedPtr config)
-    : metrics_(std::make_unique<GatewayMetrics>()), access_log_(spdlog::get("access")) {
+Gateway::Gateway(config::ConfigConstSharedPtr config, Options start_options)
+    : metrics_(std::make_unique<GatewayMetrics>()), access_log_(spdlog::get("access")),
+      options_(start_options) {
+  if (options_.measure_without_detection) {
+    spdlog::warn("detection: OFF (--measure-without-detection) - no text is scanned and requests "
+                 "keep their declared level; use it only to measure what detection costs");
+  }
   requireServable(*config);
   const config::ServerSettings settings = config->server;
   if (config->audit.enabled()) {

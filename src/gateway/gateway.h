@@ -69,9 +69,19 @@ std::vector<std::string> servingProblems(const config::Config& config);
 
 class Gateway {
 public:
+  /// Start-up choices that are not part of the config file.
+  struct Options {
+    /// Measurement only (`cordon serve --measure-without-detection`, bench/feature_cpu.py): no
+    /// text is scanned, so a request's level is its declared one or the lowest. It exists so
+    /// that what detection costs per request can be measured against the same binary without
+    /// it; it is never a config key, so no config can turn detection off.
+    bool measure_without_detection = false;
+  };
+
   /// Throws std::invalid_argument when servingProblems() finds any; start-up code, caught in
   /// main.
-  explicit Gateway(config::ConfigConstSharedPtr config);
+  explicit Gateway(config::ConfigConstSharedPtr config) : Gateway(std::move(config), Options{}) {}
+  Gateway(config::ConfigConstSharedPtr config, Options options);
   ~Gateway();
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
@@ -116,6 +126,7 @@ private:
   // Null when the audit is off (audit.sink: none).
   std::unique_ptr<audit::Log> audit_;
   bool audit_sync_ = true;
+  Options options_;
   /// Reads for /admin/* (the audit sink), off the workers.
   boost::asio::thread_pool admin_pool_{1};
   /// Breakers and load of every backend, kept across reloads.

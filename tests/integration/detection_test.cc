@@ -16,14 +16,14 @@ protected:
     const auto local = startSimulator("local");
     const auto eu = startSimulator("eu");
     const auto us = startSimulator("us");
-    port =
-        startGateway(config(backend("local", "onprem", local) + backend("eu", "eu-cloud", eu) +
-                                backend("us", "us-cloud", us),
-                            "  assistant: { targets: [us:gpt-us, eu:gpt-eu, local:llama] }\n") +
-                     "entities:\n"
-                     "  PRIVATE_KEY: { action: deny }\n"
-                     "custom_entities:\n"
-                     "  PROJECT_CODENAME: { words: [Bluebird, Nightjar], level: confidential }\n");
+    yaml = config(backend("local", "onprem", local) + backend("eu", "eu-cloud", eu) +
+                      backend("us", "us-cloud", us),
+                  "  assistant: { targets: [us:gpt-us, eu:gpt-eu, local:llama] }\n") +
+           "entities:\n"
+           "  PRIVATE_KEY: { action: deny }\n"
+           "custom_entities:\n"
+           "  PROJECT_CODENAME: { words: [Bluebird, Nightjar], level: confidential }\n";
+    port = startGateway(yaml);
   }
 
   /// Sends `body` and expects it answered by `backend` at `level`.
@@ -35,8 +35,25 @@ protected:
     EXPECT_EQ(response.header("x-cordon-level"), level);
   }
 
+  std::string yaml;
   std::uint16_t port = 0;
 };
+
+// The measuring switch of bench/feature_cpu.py: the same binary and config without any scan, and
+// a warning at start that says so.
+TEST_F(DetectionTest, TheMeasuringSwitchScansNothingAndWarns) {
+  const auto unscanned = startGateway(yaml, {"--measure-without-detection"});
+  const HttpResponse response = chat(
+      unscanned, kAcmeKey, chatBody("assistant", "Why was card 4111 1111 1111 1111 declined?"));
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.header("x-cordon-level"), "public");
+  EXPECT_EQ(response.header("x-cordon-backend"), "us");
+  gatewayProcess().terminate();
+  EXPECT_NE(gatewayProcess().stderrText().find("detection: OFF"), std::string::npos);
+  // Without the switch the same request stays on-prem.
+  expectRoutedTo(chatBody("assistant", "Why was card 4111 1111 1111 1111 declined?"), "local",
+                 "restricted");
+}
 
 TEST_F(DetectionTest, HarmlessTextStaysPublic) {
   expectRoutedTo(chatBody("assistant", "Summarise release 4.2.1 of the billing service."), "us",

@@ -676,10 +676,12 @@ std::uint16_t IntegrationTest::startSimulator(const std::string& name,
   return processes_.back()->waitForListening();
 }
 
-std::uint16_t IntegrationTest::startGateway(const std::string& yaml) {
+std::uint16_t IntegrationTest::startGateway(const std::string& yaml,
+                                            const std::vector<std::string>& extra) {
   const std::string path = dir.write("cordon.yaml", yaml);
-  processes_.push_back(
-      std::make_unique<Process>(std::vector<std::string>{cordonBinary(), "serve", "-c", path}));
+  std::vector<std::string> args{cordonBinary(), "serve", "-c", path};
+  args.insert(args.end(), extra.begin(), extra.end());
+  processes_.push_back(std::make_unique<Process>(args));
   gateway_ = processes_.back().get();
   return gateway_->waitForListening();
 }

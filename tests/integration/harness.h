@@ -186,8 +186,9 @@ public:
 protected:
   /// Starts `cordon simulate --name NAME` (echo mode) plus `extra` flags; returns its port.
   std::uint16_t startSimulator(const std::string& name, const std::vector<std::string>& extra = {});
-  /// Writes `yaml` and starts `cordon serve -c` on it; returns the gateway port.
-  std::uint16_t startGateway(const std::string& yaml);
+  /// Writes `yaml` and starts `cordon serve -c` on it, plus `extra` flags; returns the gateway
+  /// port.
+  std::uint16_t startGateway(const std::string& yaml, const std::vector<std::string>& extra = {});
 
   /// `NAME: { boundary: B, protocol: openai, url: "http://127.0.0.1:PORT/v1" }` as a yaml line.
   static std::string backend(const std::string& name, const std::string& boundary,
