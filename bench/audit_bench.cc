@@ -1,8 +1,8 @@
 // What one audit record costs the writer thread: linking it into its chain (canonical JSON and
 // SHA-256), and appending batches of records to each file sink. The sink figures include the
-// fsync that makes a batch durable, so they depend on the disk the temporary directory is on
-// (bench/run.sh runs them under build/, on the machine's disk): they are the writer's part of
-// issue 5's sqlite + sync figures, the workers' wake-ups excluded.
+// fsync that makes a batch durable, so they depend on the disk the temporary directory ($TMPDIR,
+// else /tmp) is on: they are the writer's part of issue 5's sqlite + sync figures, the workers'
+// wake-ups excluded. CPU/op is the process's CPU time, the kernel's part of the fsync included.
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -64,11 +64,12 @@ void bmStored(benchmark::State& state) {
   }
 }
 
-/// A scratch directory beside the binary (the build tree's disk), removed at the end.
+/// A scratch directory in the temporary directory, removed at the end.
 class ScratchDir {
 public:
   ScratchDir() {
-    std::string pattern = (std::filesystem::current_path() / "cordon-audit-bench-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "cordon-audit-bench-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) {
       std::abort();
     }
