@@ -4,15 +4,13 @@
 // else /tmp) is on: they are the writer's part of issue 5's sqlite + sync figures, the workers'
 // wake-ups excluded. CPU/op is the process's CPU time, the kernel's part of the fsync included.
 #include <cstdint>
-#include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include <benchmark/benchmark.h>
-#include <unistd.h>
 
 #include "cordon/audit/record.h"
+#include "unit/audit/support.h"
 
 namespace {
 
@@ -64,33 +62,10 @@ void bmStored(benchmark::State& state) {
   }
 }
 
-/// A scratch directory in the temporary directory, removed at the end.
-class ScratchDir {
-public:
-  ScratchDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "cordon-audit-bench-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      std::abort();
-    }
-    path_ = pattern;
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
-private:
-  std::string path_;
-};
-
 /// Appends batches of state.range(0) chained records to a fresh sink; items = records.
 void appendBench(benchmark::State& state, const std::string& scheme, const std::string& file) {
-  const ScratchDir dir;
-  auto sink = audit::openSink(scheme + ":" + dir.path() + "/" + file);
+  const audit::testing::TempDir dir; // the audit tests' own (tests/unit/audit/support.h)
+  auto sink = audit::openSink(scheme + ":" + dir.file(file));
   if (!sink) {
     state.SkipWithError(sink.error().detail.c_str());
     return;

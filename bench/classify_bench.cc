@@ -3,8 +3,8 @@
 // (bench/load.py's request: five messages of 100-720 bytes, each scanned on its own).
 #include <algorithm>
 #include <array>
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
