@@ -4,9 +4,14 @@
 #include <array>
 #include <bit>
 #include <cstddef>
+#include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -304,16 +309,59 @@ constexpr std::string_view kRightQuoteS = "\xE2\x80\x99s";
 // Months that are also given names end a name only before a day or a year ("May 2024").
 constexpr auto kNameMonths = std::to_array<std::string_view>({"April", "August", "June", "May"});
 
-bool contains(std::span<const std::string_view> sorted, std::string_view word) noexcept {
-  return std::binary_search(sorted.begin(), sorted.end(), word);
+// The word lists and gazetteers are looked up in flat hash tables, not by binary search: a
+// gateway scans a request's few kilobytes with cold caches, and a binary search over a thousand
+// names touches a dozen entries and their strings, a hash lookup one slot group and one string.
+using WordSet = boost::unordered_flat_set<std::string_view, std::hash<std::string_view>>;
+using EntryMap =
+    boost::unordered_flat_map<std::string_view, const GazetteerEntry*, std::hash<std::string_view>>;
+
+WordSet wordSet(std::span<const std::string_view> words) {
+  return WordSet(words.begin(), words.end());
 }
 
-const GazetteerEntry* lookup(std::span<const GazetteerEntry> table,
-                             std::string_view name) noexcept {
-  const auto it = std::lower_bound(
-      table.begin(), table.end(), name,
-      [](const GazetteerEntry& entry, std::string_view key) { return entry.name < key; });
-  return it != table.end() && it->name == name ? &*it : nullptr;
+/// Name -> its first entry in `table` (the one a binary search would find).
+EntryMap entryMap(std::span<const GazetteerEntry> table) {
+  EntryMap map;
+  map.reserve(table.size());
+  for (const GazetteerEntry& entry : table) {
+    map.emplace(entry.name, &entry);
+  }
+  return map;
+}
+
+bool contains(const WordSet& words, std::string_view word) noexcept {
+  return words.contains(word);
+}
+
+const GazetteerEntry* lookup(const EntryMap& table, std::string_view name) noexcept {
+  const auto it = table.find(name);
+  return it != table.end() ? it->second : nullptr;
+}
+
+const WordSet& stopWords() {
+  static const WordSet words = wordSet(kStopWords);
+  return words;
+}
+
+const WordSet& nameSuffixes() {
+  static const WordSet words = wordSet(kNameSuffixes);
+  return words;
+}
+
+const WordSet& titleWords() {
+  static const WordSet words = wordSet(kTitles);
+  return words;
+}
+
+const EntryMap& givenNameMap() {
+  static const EntryMap map = entryMap(givenNames());
+  return map;
+}
+
+const EntryMap& placeNameMap() {
+  static const EntryMap map = entryMap(placeNames());
+  return map;
 }
 
 unsigned char byteAt(std::string_view text, std::size_t i) noexcept {
@@ -547,7 +595,7 @@ bool badFollower(std::string_view text, std::size_t end) noexcept {
   if (next == ' ') {
     const std::size_t word_end = capWordEnd(text, end + 1);
     if (word_end != kNone) {
-      return contains(kNameSuffixes, text.substr(end + 1, word_end - end - 1));
+      return contains(nameSuffixes(), text.substr(end + 1, word_end - end - 1));
     }
     // All-caps suffixes: "GmbH", "LLC", "AG".
     std::size_t i = end + 1;
@@ -558,15 +606,15 @@ bool badFollower(std::string_view text, std::size_t end) noexcept {
     if (!word.empty() && word.back() == '.') {
       word.remove_suffix(1);
     }
-    return contains(kNameSuffixes, word);
+    return contains(nameSuffixes(), word);
   }
   return false;
 }
 
 bool isNameWord(std::string_view text, std::size_t begin, std::size_t end) noexcept {
   const std::string_view word = text.substr(begin, end - begin);
-  if (contains(kStopWords, word) || contains(kNameSuffixes, word) ||
-      std::find(kTitles.begin(), kTitles.end(), word) != kTitles.end()) {
+  if (contains(stopWords(), word) || contains(nameSuffixes(), word) ||
+      contains(titleWords(), word)) {
     return false;
   }
   if (std::find(kNameMonths.begin(), kNameMonths.end(), word) != kNameMonths.end()) {
@@ -669,7 +717,7 @@ bool titleRule(std::string_view text, std::size_t pos, std::uint32_t& start,
       --word;
     }
     if (word < pos - 1 && capWordEnd(text, word) == pos - 1 && titleEnd(text, word) == kNone &&
-        !contains(kStopWords, text.substr(word, pos - 1 - word))) {
+        !contains(stopWords(), text.substr(word, pos - 1 - word))) {
       return false;
     }
   }
@@ -685,7 +733,7 @@ bool titleRule(std::string_view text, std::size_t pos, std::uint32_t& start,
 }
 
 bool isGivenName(std::string_view text, std::size_t begin, std::size_t end) noexcept {
-  return lookup(givenNames(), text.substr(begin, end - begin)) != nullptr;
+  return lookup(givenNameMap(), text.substr(begin, end - begin)) != nullptr;
 }
 
 /// "my name is John Doe" -> "John Doe"; "his name is Mr. May" -> "Mr. May".
@@ -757,7 +805,7 @@ bool givenNameRule(std::string_view text, std::size_t pos, std::uint32_t& start,
   if (first_end == kNone) {
     return false;
   }
-  const GazetteerEntry* given = lookup(givenNames(), text.substr(pos, first_end - pos));
+  const GazetteerEntry* given = lookup(givenNameMap(), text.substr(pos, first_end - pos));
   if (given == nullptr) {
     return false;
   }
@@ -867,6 +915,13 @@ constexpr std::string_view kUpper = R"((?:[A-Z]|\xC3[\x80-\x9E]|[\xC4\xC5][\x80-
 
 const NameExpressions& nameExpressions() {
   static const NameExpressions expressions = [] {
+    // The lookup tables are built here, with the patterns (Classifier::build), never in the
+    // middle of a scan.
+    (void)stopWords();
+    (void)nameSuffixes();
+    (void)titleWords();
+    (void)givenNameMap();
+    (void)placeNameMap();
     NameExpressions e;
     const std::string upper(kUpper);
     e.title = phraseAlternation(kTitles, false) + R"((?:\.[ \t]*|[ \t]+))" + upper;
@@ -1028,7 +1083,7 @@ bool refineName(std::string_view text, std::uint32_t& start, std::uint32_t& end)
       return closingRule(text, closing, start, end);
     }
   }
-  if (const GazetteerEntry* place = lookup(placeNames(), text.substr(pos, end - pos))) {
+  if (const GazetteerEntry* place = lookup(placeNameMap(), text.substr(pos, end - pos))) {
     return placeRule(text, *place, pos, end);
   }
   if (!startsToken(text, pos)) {
