@@ -165,6 +165,7 @@ std::size_t findStart(Extend extend, const unsigned char* data, std::size_t from
   case Extend::None:
   case Extend::Rescan:
   case Extend::CapitalisedPair:
+  case Extend::TitleAnchor:
     return from;
   case Extend::Digits:
     start = to;
@@ -691,7 +692,8 @@ struct Classifier::Impl {
   /// The base64-run secrets and the URL row anchored on a top-level domain (token_rows.h).
   TokenRows token_runs;
   TldRow tld;
-  std::vector<std::uint32_t> pair_rows; ///< Extend::CapitalisedPair rows.
+  std::vector<std::uint32_t> pair_rows;  ///< Extend::CapitalisedPair rows.
+  std::vector<std::uint32_t> title_rows; ///< Extend::TitleAnchor rows.
   std::uint32_t min_digit_run = std::numeric_limits<std::uint32_t>::max();
 
   Impl() = default;
@@ -766,6 +768,10 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
     }
     if (spec.extend == Extend::CapitalisedPair) {
       impl->pair_rows.push_back(id);
+      continue;
+    }
+    if (spec.extend == Extend::TitleAnchor) {
+      impl->title_rows.push_back(id);
       continue;
     }
     if (spec.extend == Extend::Rescan) {
@@ -907,6 +913,15 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
     for (const std::uint32_t id : impl_->pair_rows) {
       for (const NameAnchor& pair : scratch.name_pairs) {
         addMatch(ctx, id, pair.start, pair.end);
+      }
+    }
+  }
+  if (!impl_->title_rows.empty()) {
+    scratch.name_pairs.clear();
+    findTitleAnchors(text, scratch.name_pairs);
+    for (const std::uint32_t id : impl_->title_rows) {
+      for (const NameAnchor& title : scratch.name_pairs) {
+        addMatch(ctx, id, title.start, title.end);
       }
     }
   }

@@ -1037,6 +1037,104 @@ void capitalisedPairsAt(std::string_view text, std::size_t i, std::vector<NameAn
 
 } // namespace
 
+namespace {
+
+/// First bytes of kTitles.
+constexpr auto kTitleLeads = [] {
+  std::array<bool, 256> leads{};
+  for (const std::string_view title : kTitles) {
+    leads[static_cast<unsigned char>(title.front())] = true;
+  }
+  return leads;
+}();
+
+/// Length of a kUpper match at i (an ASCII capital, C3 80-9E, or C4/C5 80-BF), else 0. Not
+/// upperAt(): the row's class is wider (it takes U+00D7 and the lower-case letters of Latin
+/// Extended-A), and this must match exactly what the row matched.
+std::size_t upperClassAt(std::string_view text, std::size_t i) noexcept {
+  const unsigned char c = byteAt(text, i);
+  if (c >= 'A' && c <= 'Z') {
+    return 1;
+  }
+  const unsigned char d = byteAt(text, i + 1);
+  if (c == 0xC3) {
+    return d >= 0x80 && d <= 0x9E ? 2 : 0;
+  }
+  if (c == 0xC4 || c == 0xC5) {
+    return d >= 0x80 && d <= 0xBF ? 2 : 0;
+  }
+  return 0;
+}
+
+bool isAsciiLetter(unsigned char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool isBlank(unsigned char c) noexcept {
+  return c == ' ' || c == '\t';
+}
+
+/// Longest of kTitles.
+constexpr std::size_t kLongestTitle = [] {
+  std::size_t longest = 0;
+  for (const std::string_view title : kTitles) {
+    longest = std::max(longest, title.size());
+  }
+  return longest;
+}();
+
+/// The title row's match that starts at pos, if any. Titles are ASCII letters and the row wants
+/// a dot or a blank right after one, so the run of letters from pos is the whole title: one
+/// lookup instead of a comparison with every title.
+void titleAnchorsAt(std::string_view text, std::size_t pos, std::vector<NameAnchor>& out) {
+  std::size_t end = pos;
+  while (end - pos <= kLongestTitle && isAsciiLetter(byteAt(text, end))) {
+    ++end;
+  }
+  if (end - pos > kLongestTitle || !contains(titleWords(), text.substr(pos, end - pos))) {
+    return;
+  }
+  // (?:\.[ \t]*|[ \t]+), then one upper-case letter.
+  if (byteAt(text, end) == '.') {
+    ++end;
+  } else if (!isBlank(byteAt(text, end))) {
+    return;
+  }
+  while (isBlank(byteAt(text, end))) {
+    ++end;
+  }
+  if (const std::size_t letter = upperClassAt(text, end); letter != 0) {
+    out.push_back({static_cast<std::uint32_t>(pos), static_cast<std::uint32_t>(end + letter)});
+  }
+}
+
+} // namespace
+
+void findTitleAnchors(std::string_view text, std::vector<NameAnchor>& out) {
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  // Sixteen bytes at a time: every title starts with an ASCII capital.
+  const auto* data = reinterpret_cast<const unsigned char*>(text.data());
+  const __m128i upper_shift = _mm_set1_epi8(static_cast<char>(0x80 - 'A'));
+  const __m128i upper_limit = _mm_set1_epi8(static_cast<char>(0x80 + 26));
+  for (; i + 16 <= text.size(); i += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+    const __m128i upper = _mm_cmplt_epi8(_mm_add_epi8(bytes, upper_shift), upper_limit);
+    for (auto mask = static_cast<unsigned>(_mm_movemask_epi8(upper)); mask != 0; mask &= mask - 1) {
+      const std::size_t pos = i + static_cast<std::size_t>(std::countr_zero(mask));
+      if (kTitleLeads[data[pos]]) {
+        titleAnchorsAt(text, pos, out);
+      }
+    }
+  }
+#endif
+  for (; i < text.size(); ++i) {
+    if (kTitleLeads[static_cast<unsigned char>(text[i])]) {
+      titleAnchorsAt(text, i, out);
+    }
+  }
+}
+
 void findCapitalisedPairs(std::string_view text, std::vector<NameAnchor>& out) {
   std::size_t i = 1;
 #if defined(__SSE2__)
@@ -1064,8 +1162,14 @@ void findCapitalisedPairs(std::string_view text, std::vector<NameAnchor>& out) {
     }
   }
 #endif
+  // The rest one byte at a time, through the same filter as the blocks above.
   for (; i < text.size(); ++i) {
-    capitalisedPairsAt(text, i, out);
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool upper_after_space =
+        text[i - 1] == ' ' && ((c >= 'A' && c <= 'Z') || (c >= 0xC3 && c <= 0xC5));
+    if (upper_after_space || c == '\'' || c == 0xE2) {
+      capitalisedPairsAt(text, i, out);
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 // PERSON and LOCATION by rules: a title, a given name from the gazetteer, a naming phrase or a
 // letter's closing line before a name; a place preposition before a place. Hyperscan finds the
-// anchor (patterns_names.cc), findCapitalisedPairs() that of the capitalised-pair row; refineName()
-// then reads the words after it and decides the span.
+// anchors of the naming-phrase, closing-line and place rows (patterns_names.cc),
+// findTitleAnchors() and findCapitalisedPairs() those of the title and capitalised-pair rows;
+// refineName() then reads the words after an anchor and decides the span.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +34,12 @@ struct NameAnchor {
 /// an upper-case letter after a word is common in prose, and this loop finds its matches at a
 /// fraction of the cost of a start-of-match automaton over every byte.
 void findCapitalisedPairs(std::string_view text, std::vector<NameAnchor>& out);
+
+/// Every match of NameExpressions::title in `text` (a title, its dot or blanks, and the first
+/// letter after them), as Hyperscan reports them, appended to `out` in start order. The row is
+/// not in Hyperscan: its two-letter literals ("Mr", "Dr") cost its literal matcher a quarter of
+/// its time on prose, and a title is found here from the few capital letters of a text.
+void findTitleAnchors(std::string_view text, std::vector<NameAnchor>& out);
 
 /// Narrows a Check::Name candidate [start, end) to the name or place it introduces (the title,
 /// naming phrase, closing line or preposition left out) and checks the words around it. Which

@@ -61,6 +61,9 @@ enum class Extend : std::uint8_t {
   /// Not in Hyperscan: findCapitalisedPairs() (names.h) reports the row's matches. The regex is
   /// kept as the definition of what it reports (and to check that against Hyperscan in tests).
   CapitalisedPair,
+  /// Not in Hyperscan: findTitleAnchors() (names.h) reports the row's matches, as for
+  /// CapitalisedPair.
+  TitleAnchor,
 };
 
 /// The most non-whitespace bytes an Extend::Rescan match may hold.

@@ -21,8 +21,9 @@ std::span<const PatternSpec> namePatterns() noexcept {
     };
     PatternSpec pair = row("PERSON", e.given);
     pair.extend = Extend::CapitalisedPair;
-    std::vector<PatternSpec> rows{row("PERSON", e.title), pair, row("PERSON", e.trigger),
-                                  row("PERSON", e.closing)};
+    PatternSpec title = row("PERSON", e.title);
+    title.extend = Extend::TitleAnchor;
+    std::vector<PatternSpec> rows{title, pair, row("PERSON", e.trigger), row("PERSON", e.closing)};
     for (const std::string& place : e.places) {
       rows.push_back(row("LOCATION", place));
     }

@@ -1,6 +1,9 @@
-// findCapitalisedPairs against Hyperscan running the row it replaces (NameExpressions::given):
-// the same (leftmost start, end) pairs, each end once.
+// findCapitalisedPairs and findTitleAnchors against Hyperscan running the rows they replace
+// (NameExpressions::given, ::title): the same (leftmost start, end) pairs, each end once.
+#include <array>
+#include <random>
 #include <set>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -52,6 +55,58 @@ TEST(NamePairsTest, EveryCutOfALongTextToo) {
   for (std::size_t from = 0; from < 40; ++from) {
     const std::string_view part = text.substr(from);
     EXPECT_EQ(pairSpans(part), hyperscanSpans(regex, false, part)) << from;
+  }
+}
+
+std::set<Span> titleSpans(std::string_view text) {
+  std::vector<NameAnchor> anchors;
+  findTitleAnchors(text, anchors);
+  std::set<Span> spans;
+  for (const NameAnchor& a : anchors) {
+    EXPECT_TRUE(spans.emplace(a.start, a.end).second) << "end reported twice: " << a.end;
+  }
+  return spans;
+}
+
+constexpr std::string_view kTitleTexts[] = {
+    "",
+    "Mr",
+    "Mr.",
+    "Mr. X",
+    "Dear Mr. Smith, Mrs.Jones and Ms  Lee met Dr.\tWho, Prof. Dr. Anna Weber and Sir Ian.",
+    "Herr M\xC3\xBCller, Frau \xC3\x96zt\xC3\xBCrk, Mme \xC3\x89lise, Mlle \xC4\x8C"
+    "ech, Sr. "
+    "\xC5\xBB"
+    "ak, Sra \xC3\x97, Dott. \xC5\x81, Mx \xC4",
+    "AMr. Smith, Drive, Dr.smith, Dr .Smith, MrMrs. X, Mr\nX, Mr \t \tX, Mr.. X, Dame  \t Judi",
+    "Miss Marple, Mr. 5, Mr. x, Dr. \xC3\x9F, Dr. \xC3\x9E, Sir\xC3\x80, Sir \xC3\x80",
+    "The Director of Sales, DRIVE, MR. SMITH, Messrs. Holmes, Doctor Who, Sirs, Prof.Dr.Anna",
+};
+
+TEST(NameTitlesTest, ReportsWhatHyperscanReports) {
+  const HyperscanOracle oracle(nameExpressions().title, false);
+  for (const std::string_view text : kTitleTexts) {
+    EXPECT_EQ(titleSpans(text), oracle.spans(text)) << '"' << text << '"';
+  }
+}
+
+TEST(NameTitlesTest, RandomTextsToo) {
+  // Titles, their separators, letters of both cases and the lead bytes of the two-byte capitals,
+  // in random order: every cut and every neighbour a title can have.
+  constexpr std::array<std::string_view, 26> kPieces{
+      "Mr",   "Mrs",  "Ms",  "Miss", "Mx",       "Dr",       "Prof", "Sir",     "Dame",
+      "Herr", "Frau", "Mme", "Mlle", "Sr",       "Sra",      "Dott", ".",       " ",
+      "\t",   "\n",   "A",   "s",    "\xC3\x80", "\xC3\x9F", "\xC5", "\xC4\xBF"};
+  std::mt19937 rng(20261207);
+  std::uniform_int_distribution<std::size_t> piece(0, kPieces.size() - 1);
+  std::uniform_int_distribution<int> length(0, 40);
+  const HyperscanOracle oracle(nameExpressions().title, false);
+  for (int n = 0; n < 3000; ++n) {
+    std::string text;
+    for (int k = length(rng); k > 0; --k) {
+      text += kPieces[piece(rng)];
+    }
+    ASSERT_EQ(titleSpans(text), oracle.spans(text)) << '"' << text << '"';
   }
 }
 
