@@ -30,9 +30,10 @@ void bmFamilyWithSixLabels(benchmark::State& state) {
     family.with({"model" + std::to_string(i % 4), "tenant" + std::to_string(i % 8), "local",
                  "internal", "none", "ok"});
   }
+  // As the gateway calls it: views of strings it already has.
   const LabelValues values = {"model1", "tenant5", "local", "internal", "none", "ok"};
   for (auto _ : state) {
-    auto& counter = family.with(values);
+    auto& counter = family.with({values[0], values[1], values[2], values[3], values[4], values[5]});
     benchmark::DoNotOptimize(&counter);
   }
 }

@@ -25,8 +25,8 @@ std::string refusalRule(const std::string& reason) {
 }
 
 /// A model name the config does not know is client input: never put it in a label or a log.
-std::string knownModel(const std::string& model, const config::Config& config) {
-  return config.findModel(model) != nullptr || model.empty() ? model : "unknown";
+std::string_view knownModel(const std::string& model, const config::Config& config) {
+  return config.findModel(model) != nullptr || model.empty() ? std::string_view(model) : "unknown";
 }
 
 void field(std::string& out, std::string_view name, std::string_view value) {
@@ -132,12 +132,13 @@ void GatewayMetrics::auditBatchWritten(std::chrono::nanoseconds took) noexcept {
 }
 
 void GatewayMetrics::observe(const audit::Record& record, const config::Config& config) {
-  const std::string model = knownModel(record.model, config);
-  const std::string backend = record.attempts.empty() || record.outcome != "answered"
-                                  ? std::string()
-                                  : record.attempts.back().backend;
+  const std::string_view model = knownModel(record.model, config);
+  const std::string_view backend = record.attempts.empty() || record.outcome != "answered"
+                                       ? std::string_view()
+                                       : std::string_view(record.attempts.back().backend);
   requests_
-      .with({record.endpoint, model, record.tenant, backend.empty() ? "" : record.boundary, backend,
+      .with({record.endpoint, model, record.tenant,
+             backend.empty() ? std::string_view() : std::string_view(record.boundary), backend,
              record.level, record.outcome})
       .add();
   if (record.outcome == "refused") {

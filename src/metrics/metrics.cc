@@ -212,8 +212,19 @@ std::vector<double> latencyBuckets() {
 template <typename Metric>
 std::size_t Family<Metric>::ValuesHash::operator()(const LabelValues& values) const noexcept {
   std::size_t hash = values.size();
-  for (const auto& value : values) {
+  for (const std::string_view value : values) {
     // The boost::hash_combine mixing step: order-sensitive, so ("a","b") != ("b","a").
+    hash ^=
+        std::hash<std::string_view>{}(value) + 0x9e3779b97f4a7c15ULL + (hash << 6U) + (hash >> 2U);
+  }
+  return hash;
+}
+
+template <typename Metric>
+std::size_t
+Family<Metric>::ValuesHash::operator()(std::span<const std::string_view> values) const noexcept {
+  std::size_t hash = values.size();
+  for (const std::string_view value : values) {
     hash ^=
         std::hash<std::string_view>{}(value) + 0x9e3779b97f4a7c15ULL + (hash << 6U) + (hash >> 2U);
   }
@@ -239,7 +250,7 @@ Family<Metric>::Family(std::string name, std::string help, std::vector<std::stri
   }
 }
 
-template <typename Metric> Metric& Family<Metric>::with(const LabelValues& values) {
+template <typename Metric> Metric& Family<Metric>::with(std::span<const std::string_view> values) {
   if (values.size() != label_names_.size()) {
     assert(false && "metrics: label value count differs from the family's label names");
     return *invalid_;
@@ -248,9 +259,10 @@ template <typename Metric> Metric& Family<Metric>::with(const LabelValues& value
   if (auto it = index_.find(values); it != index_.end()) {
     return *it->second->metric;
   }
-  auto child = std::make_unique<Child>(Child{values, makeMetric()});
+  LabelValues owned(values.begin(), values.end());
+  auto child = std::make_unique<Child>(Child{owned, makeMetric()});
   Metric& metric = *child->metric;
-  index_.emplace(values, child.get());
+  index_.emplace(std::move(owned), child.get());
   children_.push_back(std::move(child));
   return metric;
 }

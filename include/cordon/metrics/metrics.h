@@ -3,12 +3,14 @@
 // tenants, backends, levels, guardrails, outcomes) — never request text; callers must keep it so.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -117,7 +119,11 @@ public:
   ///
   /// A wrong number of values is a programming error: it asserts in debug builds; in release it
   /// returns a child shared by all such calls that is never exported, so the request goes on.
-  Metric& with(const LabelValues& values);
+  /// The values are looked up as views: nothing is allocated unless the child is new.
+  Metric& with(std::span<const std::string_view> values);
+  Metric& with(std::initializer_list<std::string_view> values) {
+    return with(std::span<const std::string_view>(values.begin(), values.size()));
+  }
 
   // Implementation details, public for the registry's exposition.
   struct Child {
@@ -137,14 +143,27 @@ private:
   std::string help_;
   std::vector<std::string> label_names_;
   std::vector<double> upper_bounds_;
+  // Transparent, so that index_ is searched with the caller's views.
   struct ValuesHash {
+    using is_transparent = void;
     std::size_t operator()(const LabelValues& values) const noexcept;
+    std::size_t operator()(std::span<const std::string_view> values) const noexcept;
+  };
+  struct ValuesEqual {
+    using is_transparent = void;
+    bool operator()(const LabelValues& a, const LabelValues& b) const noexcept { return a == b; }
+    bool operator()(std::span<const std::string_view> a, const LabelValues& b) const noexcept {
+      return std::equal(a.begin(), a.end(), b.begin(), b.end());
+    }
+    bool operator()(const LabelValues& a, std::span<const std::string_view> b) const noexcept {
+      return std::equal(a.begin(), a.end(), b.begin(), b.end());
+    }
   };
   std::unique_ptr<Metric> makeMetric() const;
 
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Child>> children_; ///< creation order, for the exposition
-  std::unordered_map<LabelValues, Child*, ValuesHash> index_;
+  std::unordered_map<LabelValues, Child*, ValuesHash, ValuesEqual> index_;
   std::unique_ptr<Metric> invalid_; ///< the sink for label-count mismatches
 };
 
