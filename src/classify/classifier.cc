@@ -907,24 +907,22 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
   for (const RowMatch& match : scratch.row_matches) {
     addMatch(ctx, match.id, match.start, match.end);
   }
-  if (!impl_->pair_rows.empty()) {
+  // The name rows found by C++ passes (names.h), each pass reporting for its rows.
+  const auto add_anchors = [&](const std::vector<std::uint32_t>& rows,
+                               void (*find)(std::string_view, std::vector<NameAnchor>&)) {
+    if (rows.empty()) {
+      return;
+    }
     scratch.name_pairs.clear();
-    findCapitalisedPairs(text, scratch.name_pairs);
-    for (const std::uint32_t id : impl_->pair_rows) {
-      for (const NameAnchor& pair : scratch.name_pairs) {
-        addMatch(ctx, id, pair.start, pair.end);
+    find(text, scratch.name_pairs);
+    for (const std::uint32_t id : rows) {
+      for (const NameAnchor& anchor : scratch.name_pairs) {
+        addMatch(ctx, id, anchor.start, anchor.end);
       }
     }
-  }
-  if (!impl_->title_rows.empty()) {
-    scratch.name_pairs.clear();
-    findTitleAnchors(text, scratch.name_pairs);
-    for (const std::uint32_t id : impl_->title_rows) {
-      for (const NameAnchor& title : scratch.name_pairs) {
-        addMatch(ctx, id, title.start, title.end);
-      }
-    }
-  }
+  };
+  add_anchors(impl_->pair_rows, findCapitalisedPairs);
+  add_anchors(impl_->title_rows, findTitleAnchors);
   const std::size_t from_runs = cands.size();
   if (!impl_->digit_rows.empty()) {
     scanDigitRuns(impl_->metas.data(), impl_->digit_rows, impl_->min_digit_run, data, text.size(),

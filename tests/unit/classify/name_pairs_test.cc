@@ -15,14 +15,20 @@
 namespace cordon::classify {
 namespace {
 
-std::set<Span> pairSpans(std::string_view text) {
+/// What one of the passes reports for `text`, each (start, end) once.
+std::set<Span> anchorSpans(void (*find)(std::string_view, std::vector<NameAnchor>&),
+                           std::string_view text) {
   std::vector<NameAnchor> anchors;
-  findCapitalisedPairs(text, anchors);
+  find(text, anchors);
   std::set<Span> spans;
   for (const NameAnchor& a : anchors) {
     EXPECT_TRUE(spans.emplace(a.start, a.end).second) << "end reported twice: " << a.end;
   }
   return spans;
+}
+
+std::set<Span> pairSpans(std::string_view text) {
+  return anchorSpans(findCapitalisedPairs, text);
 }
 
 constexpr std::string_view kTexts[] = {
@@ -59,13 +65,7 @@ TEST(NamePairsTest, EveryCutOfALongTextToo) {
 }
 
 std::set<Span> titleSpans(std::string_view text) {
-  std::vector<NameAnchor> anchors;
-  findTitleAnchors(text, anchors);
-  std::set<Span> spans;
-  for (const NameAnchor& a : anchors) {
-    EXPECT_TRUE(spans.emplace(a.start, a.end).second) << "end reported twice: " << a.end;
-  }
-  return spans;
+  return anchorSpans(findTitleAnchors, text);
 }
 
 constexpr std::string_view kTitleTexts[] = {
