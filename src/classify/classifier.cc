@@ -5,11 +5,13 @@
 // Hyperscan, and an Extend::Rescan row gets its start from a rescan of the few bytes before its
 // end. The rows shaped around digits (cards, phones, dates, national IDs) are not in Hyperscan at
 // all: together they made its automaton slow on every byte, so DigitRows (digit_rows.h) matches
-// them near the digit runs; nor are the base64-run secrets and the URL row anchored on a
-// top-level domain, which TokenRows and TldRow (token_rows.h) match. The match callback only
-// records candidates (after the cheap whole-token checks), which are then put in (end, pattern)
-// order so that the result does not depend on the order in which Hyperscan happens to report;
-// validators, context words, thresholds and overlap resolution run afterwards on that short list.
+// them near the digit runs; nor are the base64-run secrets, the URL row anchored on a top-level
+// domain and the e-mail row, which TokenRows, TldRow and EmailRow (token_rows.h) match, nor the
+// PERSON rows anchored on a title, a capitalised pair or a closing line (names.h). What remains is
+// mostly literals and the secrets' prefixes. The match callback only records candidates (after the
+// cheap whole-token checks), which are then put in (end, pattern) order so that the result does not
+// depend on the order in which Hyperscan happens to report; validators, context words, thresholds
+// and overlap resolution run afterwards on that short list.
 #include "cordon/classify/classifier.h"
 
 #include <algorithm>
@@ -166,6 +168,7 @@ std::size_t findStart(Extend extend, const unsigned char* data, std::size_t from
   case Extend::Rescan:
   case Extend::CapitalisedPair:
   case Extend::TitleAnchor:
+  case Extend::ClosingAnchor:
     return from;
   case Extend::Digits:
     start = to;
@@ -625,7 +628,8 @@ public:
   DigitScratch digit_work;
   DigitScratch colon_work;
   std::vector<RowMatch> row_matches;
-  std::vector<NameAnchor> name_pairs;
+  CapitalAnchors capitals;
+  std::vector<NameAnchor> closings;
   std::vector<Candidate> sorted; ///< The candidates' sources merged (see Classifier::scan).
 };
 
@@ -692,8 +696,10 @@ struct Classifier::Impl {
   /// The base64-run secrets and the URL row anchored on a top-level domain (token_rows.h).
   TokenRows token_runs;
   TldRow tld;
-  std::vector<std::uint32_t> pair_rows;  ///< Extend::CapitalisedPair rows.
-  std::vector<std::uint32_t> title_rows; ///< Extend::TitleAnchor rows.
+  EmailRow email;
+  std::vector<std::uint32_t> pair_rows;    ///< Extend::CapitalisedPair rows.
+  std::vector<std::uint32_t> title_rows;   ///< Extend::TitleAnchor rows.
+  std::vector<std::uint32_t> closing_rows; ///< Extend::ClosingAnchor rows.
   std::uint32_t min_digit_run = std::numeric_limits<std::uint32_t>::max();
 
   Impl() = default;
@@ -774,6 +780,10 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
       impl->title_rows.push_back(id);
       continue;
     }
+    if (spec.extend == Extend::ClosingAnchor) {
+      impl->closing_rows.push_back(id);
+      continue;
+    }
     if (spec.extend == Extend::Rescan) {
       hs_database_t* rescan = nullptr;
       hs_compile_error_t* error = nullptr;
@@ -787,8 +797,10 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
       add(std::string(spec.regex), caseless);
       continue;
     }
-    if (!spec.caseless && ((spec.extend == Extend::None && impl->token_runs.add(id, spec.regex)) ||
-                           (spec.extend == Extend::Hostname && impl->tld.add(id, spec.regex)))) {
+    if (!spec.caseless &&
+        ((spec.extend == Extend::None && impl->token_runs.add(id, spec.regex)) ||
+         (spec.extend == Extend::Hostname && impl->tld.add(id, spec.regex)) ||
+         (spec.extend == Extend::EmailLocal && impl->email.add(id, spec.regex)))) {
       continue;
     }
     if (spec.extend == Extend::None &&
@@ -904,25 +916,30 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
   impl_->colon_shaped.scan(data, text.size(), scratch.colon_work, scratch.row_matches);
   impl_->token_runs.scan(data, text.size(), scratch.row_matches);
   impl_->tld.scan(data, text.size(), scratch.row_matches);
+  impl_->email.scan(data, text.size(), scratch.row_matches);
   for (const RowMatch& match : scratch.row_matches) {
     addMatch(ctx, match.id, match.start, match.end);
   }
-  // The name rows found by C++ passes (names.h), each pass reporting for its rows.
+  // The name rows found by C++ passes (names.h): the two anchored on capitals in one pass.
   const auto add_anchors = [&](const std::vector<std::uint32_t>& rows,
-                               void (*find)(std::string_view, std::vector<NameAnchor>&)) {
-    if (rows.empty()) {
-      return;
-    }
-    scratch.name_pairs.clear();
-    find(text, scratch.name_pairs);
+                               const std::vector<NameAnchor>& anchors) {
     for (const std::uint32_t id : rows) {
-      for (const NameAnchor& anchor : scratch.name_pairs) {
+      for (const NameAnchor& anchor : anchors) {
         addMatch(ctx, id, anchor.start, anchor.end);
       }
     }
   };
-  add_anchors(impl_->pair_rows, findCapitalisedPairs);
-  add_anchors(impl_->title_rows, findTitleAnchors);
+  if (!impl_->pair_rows.empty() || !impl_->title_rows.empty()) {
+    scratch.capitals.clear();
+    findCapitalAnchors(text, scratch.capitals);
+    add_anchors(impl_->pair_rows, scratch.capitals.pairs);
+    add_anchors(impl_->title_rows, scratch.capitals.titles);
+  }
+  if (!impl_->closing_rows.empty()) {
+    scratch.closings.clear();
+    findClosingAnchors(text, scratch.closings);
+    add_anchors(impl_->closing_rows, scratch.closings);
+  }
   const std::size_t from_runs = cands.size();
   if (!impl_->digit_rows.empty()) {
     scanDigitRuns(impl_->metas.data(), impl_->digit_rows, impl_->min_digit_run, data, text.size(),

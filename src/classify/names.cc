@@ -908,6 +908,21 @@ std::string phraseAlternation(std::span<const std::string_view> phrases, bool fo
   return out;
 }
 
+/// The closing row's phrases (lower case) by their first byte: a closing starts a word, so a
+/// line's first letter is looked up lowered.
+using PhraseIndex = std::array<std::vector<std::string_view>, 256>;
+
+const PhraseIndex& closingsByFirstByte() {
+  static const PhraseIndex index = [] {
+    PhraseIndex by_first;
+    for (const std::string_view phrase : kClosings) {
+      by_first[static_cast<unsigned char>(phrase.front())].push_back(phrase);
+    }
+    return by_first;
+  }();
+  return index;
+}
+
 // An upper-case letter (ASCII, Latin-1, Latin Extended-A), as Hyperscan bytes.
 constexpr std::string_view kUpper = R"((?:[A-Z]|\xC3[\x80-\x9E]|[\xC4\xC5][\x80-\xBF]))";
 
@@ -922,6 +937,7 @@ const NameExpressions& nameExpressions() {
     (void)titleWords();
     (void)givenNameMap();
     (void)placeNameMap();
+    (void)closingsByFirstByte();
     NameExpressions e;
     const std::string upper(kUpper);
     e.title = phraseAlternation(kTitles, false) + R"((?:\.[ \t]*|[ \t]+))" + upper;
@@ -1110,36 +1126,87 @@ void titleAnchorsAt(std::string_view text, std::size_t pos, std::vector<NameAnch
 
 } // namespace
 
-void findTitleAnchors(std::string_view text, std::vector<NameAnchor>& out) {
-  std::size_t i = 0;
-#if defined(__SSE2__)
-  // Sixteen bytes at a time: every title starts with an ASCII capital.
-  const auto* data = reinterpret_cast<const unsigned char*>(text.data());
-  const __m128i upper_shift = _mm_set1_epi8(static_cast<char>(0x80 - 'A'));
-  const __m128i upper_limit = _mm_set1_epi8(static_cast<char>(0x80 + 26));
-  for (; i + 16 <= text.size(); i += 16) {
-    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
-    const __m128i upper = _mm_cmplt_epi8(_mm_add_epi8(bytes, upper_shift), upper_limit);
-    for (auto mask = static_cast<unsigned>(_mm_movemask_epi8(upper)); mask != 0; mask &= mask - 1) {
-      const std::size_t pos = i + static_cast<std::size_t>(std::countr_zero(mask));
-      if (kTitleLeads[data[pos]]) {
-        titleAnchorsAt(text, pos, out);
-      }
-    }
+namespace {
+
+/// Whether `phrase` (lower case) is at `pos` as phraseAlternation(…, true) compiles it: a letter
+/// that starts one of its words in either case, every other byte exactly.
+bool foldedPhraseAt(std::string_view text, std::size_t pos, std::string_view phrase) noexcept {
+  if (pos > text.size() || text.size() - pos < phrase.size()) {
+    return false;
   }
-#endif
-  for (; i < text.size(); ++i) {
-    if (kTitleLeads[static_cast<unsigned char>(text[i])]) {
-      titleAnchorsAt(text, i, out);
+  bool word_start = true;
+  for (std::size_t k = 0; k < phrase.size(); ++k) {
+    const auto want = static_cast<unsigned char>(phrase[k]);
+    const auto got = static_cast<unsigned char>(text[pos + k]);
+    if (got != want && !(word_start && want >= 'a' && want <= 'z' && got == want - 'a' + 'A')) {
+      return false;
+    }
+    word_start = want == ' ';
+  }
+  return true;
+}
+
+/// The closing row's match from the line that starts at `line` (its match starts at `start`:
+/// the line break before it, or the text's start), if any.
+void closingAnchorAt(std::string_view text, std::size_t start, std::size_t line,
+                     std::vector<NameAnchor>& out) {
+  const std::size_t pos = skipBlanks(text, line);
+  if (pos >= text.size()) {
+    return;
+  }
+  std::size_t reported = kNone;
+  const auto first = static_cast<unsigned char>(asciiLower(text[pos]));
+  for (const std::string_view phrase : closingsByFirstByte()[first]) {
+    if (!foldedPhraseAt(text, pos, phrase)) {
+      continue;
+    }
+    // [ \t]*[,.!]?[ \t]*\r?\n[ \t]* and a capital: one way to read it, as none of these
+    // bytes is another's.
+    std::size_t cur = skipBlanks(text, pos + phrase.size());
+    const unsigned char mark = byteAt(text, cur);
+    if (mark == ',' || mark == '.' || mark == '!') {
+      cur = skipBlanks(text, cur + 1);
+    }
+    if (byteAt(text, cur) == '\r') {
+      ++cur;
+    }
+    if (cur >= text.size() || text[cur] != '\n') {
+      continue;
+    }
+    cur = skipBlanks(text, cur + 1);
+    const std::size_t letter = upperClassAt(text, cur);
+    if (letter != 0 && cur + letter != reported) {
+      reported = cur + letter;
+      out.push_back({static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(reported)});
     }
   }
 }
 
-void findCapitalisedPairs(std::string_view text, std::vector<NameAnchor>& out) {
+} // namespace
+
+void CapitalAnchors::clear() noexcept {
+  titles.clear();
+  pairs.clear();
+}
+
+void findCapitalAnchors(std::string_view text, CapitalAnchors& out) {
+  if (text.empty()) {
+    return;
+  }
+  // A title starts with an ASCII capital; a capitalised pair ends in a capital (or its lead byte
+  // 0xC3-0xC5) after a space, an apostrophe or the first byte of "’".
+  const auto at = [&](std::size_t pos, bool title, bool pair) {
+    if (title && kTitleLeads[static_cast<unsigned char>(text[pos])]) {
+      titleAnchorsAt(text, pos, out.titles);
+    }
+    if (pair) {
+      capitalisedPairsAt(text, pos, out.pairs);
+    }
+  };
+  at(0, true, false);
   std::size_t i = 1;
 #if defined(__SSE2__)
-  // Sixteen bytes at a time: only an upper-case letter after a space, an upper-case lead byte
-  // (0xC3-0xC5) after a space, an apostrophe or the first byte of "’" can end a match.
+  // Sixteen bytes at a time, each row's candidates as a bit mask.
   const auto* data = reinterpret_cast<const unsigned char*>(text.data());
   const __m128i space = _mm_set1_epi8(' ');
   const __m128i upper_shift = _mm_set1_epi8(static_cast<char>(0x80 - 'A'));
@@ -1151,25 +1218,43 @@ void findCapitalisedPairs(std::string_view text, std::vector<NameAnchor>& out) {
   for (; i + 16 <= text.size(); i += 16) {
     const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
     const __m128i before = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i - 1));
+    const __m128i ascii_upper = _mm_cmplt_epi8(_mm_add_epi8(bytes, upper_shift), upper_limit);
     const __m128i upper =
-        _mm_or_si128(_mm_cmplt_epi8(_mm_add_epi8(bytes, upper_shift), upper_limit),
-                     _mm_cmplt_epi8(_mm_add_epi8(bytes, lead_shift), lead_limit));
-    const __m128i hits =
-        _mm_or_si128(_mm_and_si128(upper, _mm_cmpeq_epi8(before, space)),
-                     _mm_or_si128(_mm_cmpeq_epi8(bytes, apostrophe), _mm_cmpeq_epi8(bytes, quote)));
-    for (auto mask = static_cast<unsigned>(_mm_movemask_epi8(hits)); mask != 0; mask &= mask - 1) {
-      capitalisedPairsAt(text, i + static_cast<std::size_t>(std::countr_zero(mask)), out);
+        _mm_or_si128(ascii_upper, _mm_cmplt_epi8(_mm_add_epi8(bytes, lead_shift), lead_limit));
+    const auto titles = static_cast<unsigned>(_mm_movemask_epi8(ascii_upper));
+    const auto pairs = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
+        _mm_and_si128(upper, _mm_cmpeq_epi8(before, space)),
+        _mm_or_si128(_mm_cmpeq_epi8(bytes, apostrophe), _mm_cmpeq_epi8(bytes, quote)))));
+    for (unsigned mask = titles | pairs; mask != 0; mask &= mask - 1) {
+      const auto k = static_cast<unsigned>(std::countr_zero(mask));
+      at(i + k, (titles >> k & 1U) != 0, (pairs >> k & 1U) != 0);
     }
   }
 #endif
-  // The rest one byte at a time, through the same filter as the blocks above.
+  // The rest one byte at a time, through the same filters as the blocks above.
   for (; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
-    const bool upper_after_space =
-        text[i - 1] == ' ' && ((c >= 'A' && c <= 'Z') || (c >= 0xC3 && c <= 0xC5));
-    if (upper_after_space || c == '\'' || c == 0xE2) {
-      capitalisedPairsAt(text, i, out);
-    }
+    const bool upper = (c >= 'A' && c <= 'Z') || (c >= 0xC3 && c <= 0xC5);
+    at(i, c >= 'A' && c <= 'Z', (upper && text[i - 1] == ' ') || c == '\'' || c == 0xE2);
+  }
+}
+
+void findTitleAnchors(std::string_view text, std::vector<NameAnchor>& out) {
+  CapitalAnchors anchors;
+  findCapitalAnchors(text, anchors);
+  out.insert(out.end(), anchors.titles.begin(), anchors.titles.end());
+}
+
+void findCapitalisedPairs(std::string_view text, std::vector<NameAnchor>& out) {
+  CapitalAnchors anchors;
+  findCapitalAnchors(text, anchors);
+  out.insert(out.end(), anchors.pairs.begin(), anchors.pairs.end());
+}
+
+void findClosingAnchors(std::string_view text, std::vector<NameAnchor>& out) {
+  closingAnchorAt(text, 0, 0, out);
+  for (std::size_t n = text.find('\n'); n != std::string_view::npos; n = text.find('\n', n + 1)) {
+    closingAnchorAt(text, n, n + 1, out);
   }
 }
 

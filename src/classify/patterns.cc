@@ -3,6 +3,7 @@
 #include <array>
 #include <vector>
 
+#include "classify/token_rows.h"
 #include "classify/validators.h"
 #include "classify/validators_regional.h"
 
@@ -39,17 +40,16 @@ constexpr std::string_view kIbanContext = "iban|bank|account|konto|cuenta|compte
 
 constexpr std::array kPatterns{
     // E-mail: local@domain.tld.
-    PatternSpec{
-        "EMAIL_ADDRESS",
-        R"(@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24})",
-        Check::Email,
-        Boundary::Alnum,
-        0.9F,
-        0.5F,
-        {},
-        {},
-        false,
-        Extend::EmailLocal},
+    PatternSpec{"EMAIL_ADDRESS",
+                kEmailDomainRegex,
+                Check::Email,
+                Boundary::Alnum,
+                0.9F,
+                0.5F,
+                {},
+                {},
+                false,
+                Extend::EmailLocal},
     // Credit cards: 13-19 digits, bare or in groups split by single dashes or spaces.
     PatternSpec{"CREDIT_CARD",
                 R"(\d{13})",

@@ -64,6 +64,8 @@ enum class Extend : std::uint8_t {
   /// Not in Hyperscan: findTitleAnchors() (names.h) reports the row's matches, as for
   /// CapitalisedPair.
   TitleAnchor,
+  /// Not in Hyperscan: findClosingAnchors() (names.h), as for CapitalisedPair.
+  ClosingAnchor,
 };
 
 /// The most non-whitespace bytes an Extend::Rescan match may hold.

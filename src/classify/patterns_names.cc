@@ -23,7 +23,9 @@ std::span<const PatternSpec> namePatterns() noexcept {
     pair.extend = Extend::CapitalisedPair;
     PatternSpec title = row("PERSON", e.title);
     title.extend = Extend::TitleAnchor;
-    std::vector<PatternSpec> rows{title, pair, row("PERSON", e.trigger), row("PERSON", e.closing)};
+    PatternSpec closing = row("PERSON", e.closing);
+    closing.extend = Extend::ClosingAnchor;
+    std::vector<PatternSpec> rows{title, pair, row("PERSON", e.trigger), closing};
     for (const std::string& place : e.places) {
       rows.push_back(row("LOCATION", place));
     }

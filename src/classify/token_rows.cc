@@ -288,4 +288,59 @@ void TldRow::scan(const unsigned char* data, std::size_t size, std::vector<RowMa
   }
 }
 
+bool EmailRow::add(std::uint32_t id, std::string_view regex) {
+  if (taken_ || regex != kEmailDomainRegex) {
+    return false;
+  }
+  id_ = id;
+  taken_ = true;
+  return true;
+}
+
+void EmailRow::scan(const unsigned char* data, std::size_t size, std::vector<RowMatch>& out) const {
+  if (!taken_) {
+    return;
+  }
+  constexpr std::size_t kLongestTld = 24;
+  const auto is_letter = [](unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  };
+  const auto* at = static_cast<const unsigned char*>(std::memchr(data, '@', size));
+  while (at != nullptr) {
+    const auto start = static_cast<std::size_t>(at - data);
+    // Labels after the '@': every one before the last '.' must be a label of the domain (letters,
+    // digits and inner '-'); a match ends wherever the text since the last '.' is 2-24 letters.
+    // A label that cannot be either ends the walk: every later end would hold it.
+    std::size_t labels = 0;   // completed labels
+    std::size_t length = 0;   // bytes of the current label
+    bool letters_only = true; // the current label so far
+    bool ends_in_dash = false;
+    std::size_t i = start + 1;
+    for (; i < size; ++i) {
+      const unsigned char c = data[i];
+      if (is_letter(c) || (c >= '0' && c <= '9')) {
+        ++length;
+        letters_only = letters_only && is_letter(c);
+        ends_in_dash = false;
+        if (labels != 0 && letters_only && length >= 2 && length <= kLongestTld) {
+          out.push_back(
+              RowMatch{id_, static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(i + 1)});
+        }
+      } else if (c == '-' && length != 0) {
+        ++length;
+        letters_only = false;
+        ends_in_dash = true;
+      } else if (c == '.' && length != 0 && !ends_in_dash) {
+        ++labels;
+        length = 0;
+        letters_only = true;
+      } else {
+        break;
+      }
+    }
+    at = i < size ? static_cast<const unsigned char*>(std::memchr(data + i, '@', size - i))
+                  : nullptr;
+  }
+}
+
 } // namespace cordon::classify

@@ -76,4 +76,29 @@ private:
   std::array<std::vector<std::string>, 26> by_first_;
 };
 
+/// The e-mail row's regex: '@' and a domain of at least two labels whose last is 2-24 letters.
+/// The caller walks left from the '@' over the local part (Extend::EmailLocal).
+inline constexpr std::string_view kEmailDomainRegex =
+    R"(@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24})";
+
+/// The e-mail row, matched from each '@' forward. In Hyperscan its start-of-match tracking over
+/// the domain's repeated labels cost ~0.18 ns per byte of prose and ~30 ns per scan; here an '@'
+/// is found with memchr and its domain read once. Every match of one '@' starts there (a domain
+/// holds no '@'), so each end has one start.
+class EmailRow {
+public:
+  /// Takes the row when `regex` is kEmailDomainRegex; false otherwise, and it stays in Hyperscan.
+  /// At most one row.
+  bool add(std::uint32_t id, std::string_view regex);
+
+  bool empty() const noexcept { return !taken_; }
+
+  /// Appends the row's reports over `data` to `out`, in end order.
+  void scan(const unsigned char* data, std::size_t size, std::vector<RowMatch>& out) const;
+
+private:
+  bool taken_ = false;
+  std::uint32_t id_ = 0;
+};
+
 } // namespace cordon::classify

@@ -145,12 +145,12 @@ private:
   std::vector<double> upper_bounds_;
   // Transparent, so that index_ is searched with the caller's views.
   struct ValuesHash {
-    using is_transparent = void;
+    using is_transparent = void; // NOLINT(readability-identifier-naming): the standard's name
     std::size_t operator()(const LabelValues& values) const noexcept;
     std::size_t operator()(std::span<const std::string_view> values) const noexcept;
   };
   struct ValuesEqual {
-    using is_transparent = void;
+    using is_transparent = void; // NOLINT(readability-identifier-naming): the standard's name
     bool operator()(const LabelValues& a, const LabelValues& b) const noexcept { return a == b; }
     bool operator()(std::span<const std::string_view> a, const LabelValues& b) const noexcept {
       return std::equal(a.begin(), a.end(), b.begin(), b.end());

@@ -1,8 +1,10 @@
-// findCapitalisedPairs and findTitleAnchors against Hyperscan running the rows they replace
-// (NameExpressions::given, ::title): the same (leftmost start, end) pairs, each end once.
+// findCapitalisedPairs and the find*Anchors passes against Hyperscan running the rows they replace
+// (NameExpressions::given, ::title, ::closing): the same (leftmost start, end) pairs, each end
+// once.
 #include <array>
 #include <random>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,10 +76,8 @@ constexpr std::string_view kTitleTexts[] = {
     "Mr.",
     "Mr. X",
     "Dear Mr. Smith, Mrs.Jones and Ms  Lee met Dr.\tWho, Prof. Dr. Anna Weber and Sir Ian.",
-    "Herr M\xC3\xBCller, Frau \xC3\x96zt\xC3\xBCrk, Mme \xC3\x89lise, Mlle \xC4\x8C"
-    "ech, Sr. "
-    "\xC5\xBB"
-    "ak, Sra \xC3\x97, Dott. \xC5\x81, Mx \xC4",
+    "Herr M\xC3\xBCller, Frau \xC3\x96zt\xC3\xBCrk, Mme \xC3\x89lise, Mlle \u010Cech",
+    "Sr. \u017Bak, Sra \xC3\x97, Dott. \xC5\x81, Mx \xC4",
     "AMr. Smith, Drive, Dr.smith, Dr .Smith, MrMrs. X, Mr\nX, Mr \t \tX, Mr.. X, Dame  \t Judi",
     "Miss Marple, Mr. 5, Mr. x, Dr. \xC3\x9F, Dr. \xC3\x9E, Sir\xC3\x80, Sir \xC3\x80",
     "The Director of Sales, DRIVE, MR. SMITH, Messrs. Holmes, Doctor Who, Sirs, Prof.Dr.Anna",
@@ -108,6 +108,76 @@ TEST(NameTitlesTest, RandomTextsToo) {
     }
     ASSERT_EQ(titleSpans(text), oracle.spans(text)) << '"' << text << '"';
   }
+}
+
+/// Random texts of `pieces` against the row's Hyperscan oracle.
+void expectRandomTextsAgree(std::span<const std::string_view> pieces, const std::string& regex,
+                            void (*find)(std::string_view, std::vector<NameAnchor>&),
+                            unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<std::size_t> piece(0, pieces.size() - 1);
+  std::uniform_int_distribution<int> length(0, 40);
+  const HyperscanOracle oracle(regex, false);
+  std::size_t found = 0;
+  for (int n = 0; n < 3000; ++n) {
+    std::string text;
+    for (int k = length(rng); k > 0; --k) {
+      text += pieces[piece(rng)];
+    }
+    const std::set<Span> expected = oracle.spans(text);
+    ASSERT_EQ(anchorSpans(find, text), expected) << '"' << text << '"';
+    found += expected.size();
+  }
+  EXPECT_GT(found, 300U) << "the texts hold too few matches to show anything";
+}
+
+constexpr std::string_view kClosingTexts[] = {
+    "",
+    "Regards,\nAnna",
+    "Thanks\n\nBest regards,\nAnna Schmidt\n",
+    "  Kind Regards ! \r\n  \tBob\nKIND REGARDS,\nCarl\nkind regards,\ndora\nCheers.\n\xC3\x89mile",
+    "Mit freundlichen Gr\u00FC\u00DFen\nJ\xC3\xBCrgen\nBest\nAl\nBest,, \nAl\nBest\r\r\nAl",
+    "see you.\nRegards\nAnna\nregards\n Bob\nregards\nbob\n\nThank you\n\u010Cech",
+    "\nSincerely yours,\nTed\nyours sincerely\nTim\nBest wishes\tand more\nTom",
+};
+
+TEST(NameClosingsTest, ReportsWhatHyperscanReports) {
+  const HyperscanOracle oracle(nameExpressions().closing, false);
+  for (const std::string_view text : kClosingTexts) {
+    EXPECT_EQ(anchorSpans(findClosingAnchors, text), oracle.spans(text)) << '"' << text << '"';
+  }
+}
+
+TEST(NameClosingsTest, RandomTextsToo) {
+  // Closings, whole lines of them and their cuts, the bytes allowed between a closing and the
+  // next line, and capitals, so that closings meet line breaks and capitals at every distance.
+  constexpr std::array<std::string_view, 26> kPieces{"regards",
+                                                     "Regards",
+                                                     "best",
+                                                     "Best ",
+                                                     "kind",
+                                                     "Kind regards",
+                                                     "thanks",
+                                                     "Thank you",
+                                                     "cheers",
+                                                     "Gru\xC3\x9F",
+                                                     "\nRegards,\n",
+                                                     "\nBest\r\n",
+                                                     ",",
+                                                     ".",
+                                                     "!",
+                                                     ";",
+                                                     " ",
+                                                     "\t",
+                                                     "\n",
+                                                     "\n",
+                                                     "\r",
+                                                     "A",
+                                                     "Bob",
+                                                     "b",
+                                                     "\xC3\x89",
+                                                     "\xC5"};
+  expectRandomTextsAgree(kPieces, nameExpressions().closing, findClosingAnchors, 20261208U);
 }
 
 } // namespace

@@ -1,6 +1,6 @@
-// TokenRows and TldRow against Hyperscan running the rows they replace: the same (leftmost start,
-// end) pairs, each end once, on texts built to put matches, near-matches and their edges at every
-// offset of the sixteen-byte blocks.
+// TokenRows, TldRow and EmailRow against Hyperscan running the rows they replace: the same
+// (leftmost start, end) pairs, each end once, on texts built to put matches, near-matches and
+// their edges at every offset of the sixteen-byte blocks.
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -248,6 +248,56 @@ TEST(TldRowTest, ReportsWhatHyperscanReports) {
   for (std::size_t from = 0; from < 20; ++from) {
     expectTldAgrees(row, std::string_view(text).substr(from));
   }
+}
+
+std::size_t expectEmailAgrees(const EmailRow& row, std::string_view text) {
+  static const HyperscanOracle oracle(kEmailDomainRegex, false);
+  std::vector<RowMatch> matches;
+  row.scan(reinterpret_cast<const unsigned char*>(text.data()), text.size(), matches);
+  EXPECT_EQ(spansOf(matches, 4), oracle.spans(text)) << text;
+  return matches.size();
+}
+
+TEST(EmailRowTest, TakesOnlyItsShape) {
+  EmailRow row;
+  EXPECT_TRUE(row.empty());
+  EXPECT_FALSE(row.add(4, R"(@[A-Za-z0-9.-]+\.[A-Za-z]{2,})"));
+  EXPECT_TRUE(row.add(4, kEmailDomainRegex));
+  EXPECT_FALSE(row.add(5, kEmailDomainRegex)); // one row
+  EXPECT_FALSE(row.empty());
+  int taken = 0;
+  for (const PatternSpec& spec : builtinPatterns()) {
+    taken += spec.regex == kEmailDomainRegex ? 1 : 0;
+  }
+  EXPECT_EQ(taken, 1);
+}
+
+TEST(EmailRowTest, ReportsWhatHyperscanReports) {
+  EmailRow row;
+  ASSERT_TRUE(row.add(4, kEmailDomainRegex));
+  for (const std::string_view text :
+       {std::string_view(""), std::string_view("@"), std::string_view("a@b.co"),
+        std::string_view("john.doe@mail.example.com, x@y.z, a@-b.com, a@b-.com, a@b..com"),
+        std::string_view(
+            "a@b.c0m a@b.co1 a@1.2.de a@a-b-c.d-e.fg a@b.abcdefghijklmnopqrstuvwxyzab"),
+        std::string_view("a@b@c.de @@x.io a@b.de@c.fr a@\xC3\xA9.de a@b.d\xC3\xA9 a@B.DE.")}) {
+    expectEmailAgrees(row, text);
+  }
+  // Domains from labels, dots, dashes and the bytes around them in random order.
+  constexpr std::array<std::string_view, 16> kPieces{
+      "@", "@", "a", "Z", "7", "ab", "com", "de", "-", ".", ".", "x1", " ", "\xC3\xA9", "_", "+"};
+  std::mt19937 rng(20261207);
+  std::uniform_int_distribution<std::size_t> piece(0, kPieces.size() - 1);
+  std::uniform_int_distribution<int> length(0, 40);
+  std::size_t found = 0;
+  for (int n = 0; n < 20000; ++n) {
+    std::string text;
+    for (int k = length(rng); k > 0; --k) {
+      text += kPieces[piece(rng)];
+    }
+    found += expectEmailAgrees(row, text);
+  }
+  EXPECT_GT(found, 1000U);
 }
 
 } // namespace
