@@ -693,7 +693,8 @@ struct Classifier::Impl {
   DigitRows shaped;
   /// The IPv6 row: in prose "::" is common, a match around it rare.
   DigitRows colon_shaped{":"};
-  /// The base64-run secrets and the URL row anchored on a top-level domain (token_rows.h).
+  /// The base64-run secrets, the URL row anchored on a top-level domain and the e-mail row
+  /// (token_rows.h).
   TokenRows token_runs;
   TldRow tld;
   EmailRow email;

@@ -298,7 +298,7 @@ bool EmailRow::add(std::uint32_t id, std::string_view regex) {
 }
 
 void EmailRow::scan(const unsigned char* data, std::size_t size, std::vector<RowMatch>& out) const {
-  if (!taken_) {
+  if (!taken_ || size == 0) { // memchr must not see an empty text's null pointer
     return;
   }
   constexpr std::size_t kLongestTld = 24;
