@@ -37,6 +37,12 @@ ByteSet spaceSet() noexcept {
   setByte(set, ' ');
   return set;
 }
+ByteSet alnumSet() noexcept {
+  ByteSet set = digitSet();
+  setRange(set, 'a', 'z');
+  setRange(set, 'A', 'Z');
+  return set;
+}
 ByteSet wordSet() noexcept {
   ByteSet set = digitSet();
   setRange(set, 'a', 'z');
@@ -640,6 +646,42 @@ std::uint16_t edgeCode(unsigned char c, int beyond) noexcept {
   return c;
 }
 
+/// How many bytes right before `pos` have their bit set in `bits`, counting no further than `cap`.
+std::uint32_t setBitsBefore(const std::vector<std::uint64_t>& bits, std::size_t pos,
+                            std::uint32_t cap) noexcept {
+  std::uint32_t count = 0;
+  while (pos > 0 && count < cap) {
+    const std::size_t top = (pos - 1) & 63U; // the bit of byte pos - 1 in its word
+    const auto ones = std::min<std::uint32_t>(
+        static_cast<std::uint32_t>(std::countl_one(bits[(pos - 1) >> 6U] << (63U - top))),
+        static_cast<std::uint32_t>(top + 1));
+    count += ones;
+    pos -= ones;
+    if (ones <= top) {
+      break;
+    }
+  }
+  return count;
+}
+
+/// How many bytes from `pos` on have their bit set in `bits` (clear past the text's end),
+/// counting no further than `cap`.
+std::uint32_t setBitsFrom(const std::vector<std::uint64_t>& bits, std::size_t pos,
+                          std::uint32_t cap) noexcept {
+  std::uint32_t count = 0;
+  while ((pos >> 6U) < bits.size() && count < cap) {
+    const std::size_t low = pos & 63U;
+    const auto ones = static_cast<std::uint32_t>(std::countr_one(bits[pos >> 6U] >> low));
+    const auto room = static_cast<std::uint32_t>(64 - low);
+    count += std::min(ones, room);
+    pos += std::min(ones, room);
+    if (ones < room) {
+      break;
+    }
+  }
+  return count;
+}
+
 /// Edge codes (below kEdgeText) whose byte is in `set`; the two "with alnum beyond" codes count
 /// as their byte.
 EdgeSet codesOf(const ByteSet& set) noexcept {
@@ -971,10 +1013,16 @@ bool DigitRows::add(std::uint32_t id, std::string_view regex, bool caseless,
   const StretchShape opening = stretches(a, n, cap, first_start, any_end, digit_only, digits);
   const StretchShape closing = stretches(a, n, cap, any_start, last_end, digit_only, digits);
   const bool whole_runs = !anyAnchorCode(start_ok, digits) && !anyAnchorCode(end_ok, digits);
+  // When a match may start or end inside a run, its first (last) stretch is only a part of the
+  // run: the run is at least as long as the shortest such stretch.
+  bool opening_fits = false;
+  bool closing_fits = false;
   for (std::size_t len = 0; len <= kStretchCap; ++len) {
+    opening_fits = opening_fits || opening.lengths[len];
+    closing_fits = closing_fits || closing.lengths[len];
     middle_length_[len] |= middle.lengths[len] ? bit : 0;
-    opening_length_[len] |= !whole_runs || opening.lengths[len] ? bit : 0;
-    closing_length_[len] |= !whole_runs || closing.lengths[len] ? bit : 0;
+    opening_length_[len] |= (whole_runs ? opening.lengths[len] : opening_fits) ? bit : 0;
+    closing_length_[len] |= (whole_runs ? closing.lengths[len] : closing_fits) ? bit : 0;
   }
   for (unsigned c = 0; c < 256; ++c) {
     const auto byte = static_cast<unsigned char>(c);
@@ -1025,6 +1073,13 @@ bool DigitRows::add(std::uint32_t id, std::string_view regex, bool caseless,
       }
     }
   }
+  const bool alnum_only = isSubset(row.reach, alnumSet());
+  alnum_rows_ |= alnum_only ? bit : 0;
+  for (std::size_t width = 0; width < alnum_wide_enough_.size(); ++width) {
+    const bool wide_enough =
+        !alnum_only || min_width <= width || width + 1 == alnum_wide_enough_.size();
+    alnum_wide_enough_[width] |= wide_enough ? bit : 0;
+  }
   rows_.push_back(row);
   return true;
 }
@@ -1043,16 +1098,34 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
   std::size_t i = 0;
   std::size_t run_start = 0;
   bool in_run = false;
+  std::vector<std::uint64_t>& alnum = work.alnum;
+  const bool mark_alnum = alnum_rows_ != 0;
+  if (mark_alnum) {
+    alnum.assign((size + 63) / 64, 0);
+  }
 #if defined(__SSE2__)
   // Sixteen bytes at a time when the anchor bytes are one range: where a block's bytes switch
   // between anchor and other, a run opens or closes.
   if (anchor_range_) {
     const __m128i shift = _mm_set1_epi8(static_cast<char>(0x80 - anchor_first_));
     const __m128i limit = _mm_set1_epi8(static_cast<char>(0x80 + anchor_last_ - anchor_first_ + 1));
+    const __m128i digit_shift = _mm_set1_epi8(static_cast<char>(0x80 - '0'));
+    const __m128i digit_limit = _mm_set1_epi8(static_cast<char>(0x80 + 10));
+    const __m128i case_bit = _mm_set1_epi8(0x20);
+    const __m128i letter_shift = _mm_set1_epi8(static_cast<char>(0x80 - 'a'));
+    const __m128i letter_limit = _mm_set1_epi8(static_cast<char>(0x80 + 26));
     for (; i + 16 <= size; i += 16) {
       const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
       const auto in = static_cast<unsigned>(
           _mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(bytes, shift), limit)));
+      if (mark_alnum) {
+        const __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(bytes, digit_shift), digit_limit);
+        const __m128i letter =
+            _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(bytes, case_bit), letter_shift), letter_limit);
+        alnum[i >> 6U] |=
+            std::uint64_t{static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(digit, letter)))}
+            << (i & 63U);
+      }
       const unsigned before = (in << 1U) | (in_run ? 1U : 0U);
       for (unsigned flips = (in ^ before) & 0xFFFFU; flips != 0; flips &= flips - 1) {
         const auto k = static_cast<unsigned>(std::countr_zero(flips));
@@ -1067,6 +1140,9 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
   }
 #endif
   for (; i < size; ++i) {
+    if (mark_alnum && isAsciiAlnum(static_cast<char>(data[i]))) {
+      alnum[i >> 6U] |= std::uint64_t{1} << (i & 63U);
+    }
     const bool in = is_anchor_[data[i]];
     if (in && !in_run) {
       run_start = i;
@@ -1127,6 +1203,20 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
          empty_anchors_[runs[first].before]) &
         opening_length_[std::min<std::size_t>(runs[first].end - at, kStretchCap)] &
         opening_byte_[data[at]];
+    // A match of a letters-and-digits row lies in the stretch of such bytes around its digits.
+    if ((alive & alnum_rows_) != 0) {
+      constexpr auto kCap = static_cast<std::uint32_t>(kStretchCap);
+      const std::uint32_t span = runs[first].end - at;
+      const auto alnum_edge = [](std::uint16_t code) {
+        return code < 256 && isAsciiAlnum(static_cast<char>(code));
+      };
+      std::uint32_t stretch = span;
+      if (span < kCap && (alnum_edge(runs[first].before) || alnum_edge(runs[first].after))) {
+        stretch += setBitsBefore(alnum, at, kCap - span) +
+                   setBitsFrom(alnum, runs[first].end, kCap - span);
+      }
+      alive &= alnum_wide_enough_[std::min(stretch, kCap)];
+    }
     std::uint32_t digits = 0;
     for (std::size_t r = first; alive != 0; ++r) {
       const std::uint32_t past = runs[r].end;

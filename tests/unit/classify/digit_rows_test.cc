@@ -248,6 +248,32 @@ TEST(DigitRowsTest, FindsRunsAcrossEveryBlockCut) {
   }
 }
 
+TEST(DigitRowsTest, LetterAndDigitRowsSeeTheirStretchAcrossEveryWordCut) {
+  // A row of letters and digits only is kept from the chain's start unless the stretch of such
+  // bytes around the run is as wide as its match; that stretch is read from a bitmap of 64-bit
+  // words, so the stretch must count across every cut, with the match at its either end.
+  EdgeSet all;
+  all.set();
+  for (const std::string_view regex :
+       {R"([CFGHJK][0-9CFGHJKLMNPRTVWXYZ]{7}[0-9])", R"([13][1-9A-HJ-NP-Za-km-z]{25,34})"}) {
+    DigitRows rows;
+    ASSERT_TRUE(rows.add(0, regex, false, all, all));
+    const HyperscanOracle oracle(regex, false);
+    for (const std::string_view match : {std::string_view("CF1234HJ7"), std::string_view("K7"),
+                                         std::string_view("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2")}) {
+      for (std::size_t offset = 0; offset < 140; ++offset) {
+        for (const char filler : {' ', 'x', 'Z'}) {
+          std::string text(offset, filler);
+          text += match;
+          text += std::string(offset % 7, filler);
+          EXPECT_EQ(digitRowSpans(rows, text), oracle.spans(text))
+              << regex << " at " << offset << " after '" << filler << "'";
+        }
+      }
+    }
+  }
+}
+
 TEST(DigitRowsTest, AnchorsOnOtherBytes) {
   // IPv6 around its colons: "::" is common in prose (std::vector), an address around it rare.
   expectLikeHyperscan(R"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})", false, ":");
