@@ -1087,16 +1087,16 @@ bool DigitRows::add(std::uint32_t id, std::string_view regex, bool caseless,
 void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& work,
                      std::vector<RowMatch>& out) const {
   std::vector<DigitRun>& runs = work.runs;
-  runs.clear();
-  // Only the bounds while runs are found (the loop stays tight); their edges after.
-  const auto close = [&](std::size_t start, std::size_t end) {
-    DigitRun run;
-    run.start = static_cast<std::uint32_t>(start);
-    run.end = static_cast<std::uint32_t>(end);
-    runs.push_back(run);
+  // First only where runs open and close, written without a branch per bound (the loop stays
+  // tight); the runs and their edges after.
+  std::vector<std::uint32_t>& bounds = work.bounds;
+  std::size_t count = 0;
+  const auto make_room = [&](std::size_t more) {
+    if (count + more > bounds.size()) {
+      bounds.resize(std::max<std::size_t>(256, 2 * bounds.size() + more));
+    }
   };
   std::size_t i = 0;
-  std::size_t run_start = 0;
   bool in_run = false;
   std::vector<std::uint64_t>& alnum = work.alnum;
   const bool mark_alnum = alnum_rows_ != 0;
@@ -1126,14 +1126,14 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
             std::uint64_t{static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(digit, letter)))}
             << (i & 63U);
       }
-      const unsigned before = (in << 1U) | (in_run ? 1U : 0U);
-      for (unsigned flips = (in ^ before) & 0xFFFFU; flips != 0; flips &= flips - 1) {
-        const auto k = static_cast<unsigned>(std::countr_zero(flips));
-        if ((in >> k & 1U) != 0) {
-          run_start = i + k;
-        } else {
-          close(run_start, i + k);
+      unsigned flips = (in ^ ((in << 1U) | (in_run ? 1U : 0U))) & 0xFFFFU;
+      if (flips != 0) {
+        make_room(16);
+        std::uint32_t* bound = bounds.data() + count;
+        for (; flips != 0; flips &= flips - 1) {
+          *bound++ = static_cast<std::uint32_t>(i + static_cast<unsigned>(std::countr_zero(flips)));
         }
+        count = static_cast<std::size_t>(bound - bounds.data());
       }
       in_run = (in >> 15U & 1U) != 0;
     }
@@ -1144,24 +1144,29 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
       alnum[i >> 6U] |= std::uint64_t{1} << (i & 63U);
     }
     const bool in = is_anchor_[data[i]];
-    if (in && !in_run) {
-      run_start = i;
-    } else if (!in && in_run) {
-      close(run_start, i);
+    if (in != in_run) {
+      make_room(1);
+      bounds[count++] = static_cast<std::uint32_t>(i);
     }
     in_run = in;
   }
   if (in_run) {
-    close(run_start, size);
+    make_room(1);
+    bounds[count++] = static_cast<std::uint32_t>(size);
   }
-  if (rows_.empty()) {
-    return;
-  }
+  runs.resize(count / 2);
   // Most edges are their byte: only a '.' or '-' needs the byte beyond it.
   const auto plain = [](unsigned char c) { return c != '.' && c != '-'; };
-  for (DigitRun& run : runs) {
-    const std::size_t start = run.start;
-    const std::size_t end = run.end;
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    DigitRun& run = runs[r];
+    const std::size_t start = bounds[2 * r];
+    const std::size_t end = bounds[2 * r + 1];
+    run.start = static_cast<std::uint32_t>(start);
+    run.end = static_cast<std::uint32_t>(end);
+    run.joins = 0;
+    if (rows_.empty()) {
+      continue;
+    }
     if (start == 0) {
       run.before = kEdgeText;
     } else if (plain(data[start - 1])) {
@@ -1176,6 +1181,9 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
     } else {
       run.after = edgeCode(data[end], end + 1 < size ? data[end + 1] : -1);
     }
+  }
+  if (rows_.empty()) {
+    return;
   }
   // Which rows' matches may span the gap from each run to the next.
   for (std::size_t r = 0; r + 1 < runs.size(); ++r) {

@@ -51,6 +51,7 @@ struct DigitRun {
 /// Working storage of DigitRows::scan, kept in the classifier's scratch.
 struct DigitScratch {
   std::vector<DigitRun> runs;
+  std::vector<std::uint32_t> bounds; ///< Where runs open and close, in text order.
   /// One bit per byte of the text, set for an ASCII letter or digit (only when a row needs it).
   std::vector<std::uint64_t> alnum;
 };
