@@ -70,6 +70,8 @@ constexpr std::uint32_t kPendingStart = std::numeric_limits<std::uint32_t>::max(
 struct DigitRunRow {
   std::uint32_t id = 0;
   std::uint32_t length = 0;
+  EdgeSet start_ok; ///< leftOk and rightOk of the row, per edge code of a run (see edgesOk).
+  EdgeSet end_ok;
 };
 
 /// The longest digit run an Extend::Digits row reports (longer runs are part of something bigger).
@@ -252,8 +254,7 @@ EdgeSet edgesOk(const PatternMeta& meta, bool start) {
 /// Candidates of the \d{k} rows, as Hyperscan and findStart would give them: a maximal run of
 /// k to kMaxDigitRun digits, whole-token on both sides, for each row with k no longer than the run.
 /// The runs are the ones DigitRows found.
-void scanDigitRuns(const PatternMeta* metas, std::span<const DigitRunRow> rows,
-                   std::uint32_t min_length, const unsigned char* data, std::size_t size,
+void scanDigitRuns(std::span<const DigitRunRow> rows, std::uint32_t min_length,
                    std::span<const DigitRun> runs, std::vector<Candidate>& out) {
   for (const DigitRun& run : runs) {
     const std::size_t length = run.end - run.start;
@@ -261,9 +262,7 @@ void scanDigitRuns(const PatternMeta* metas, std::span<const DigitRunRow> rows,
       continue;
     }
     for (const DigitRunRow& row : rows) {
-      const PatternMeta& meta = metas[row.id];
-      if (row.length <= length && rightOk(meta, data, size, run.end) &&
-          leftOk(meta, data, run.start)) {
+      if (row.length <= length && row.end_ok[run.after] && row.start_ok[run.before]) {
         out.push_back(Candidate{row.id, run.start, run.end, 0});
       }
     }
@@ -765,8 +764,10 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
     const unsigned int caseless = spec.caseless ? HS_FLAG_CASELESS : 0U;
     if (spec.extend == Extend::Digits) {
       const std::uint32_t length = digitRunLength(spec.regex);
-      if (length != 0 && length <= kMaxDigitRun) {
-        impl->digit_rows.push_back(DigitRunRow{id, length});
+      // A run's edge codes stand for leftOk and rightOk, except at an IBAN's end (edgesOk).
+      if (length != 0 && length <= kMaxDigitRun && spec.check != Check::Iban) {
+        impl->digit_rows.push_back(
+            DigitRunRow{id, length, edgesOk(meta, true), edgesOk(meta, false)});
         impl->min_digit_run = std::min(impl->min_digit_run, length);
       } else {
         add(std::string(spec.regex), caseless);
@@ -943,8 +944,7 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
   }
   const std::size_t from_runs = cands.size();
   if (!impl_->digit_rows.empty()) {
-    scanDigitRuns(impl_->metas.data(), impl_->digit_rows, impl_->min_digit_run, data, text.size(),
-                  scratch.digit_work.runs, cands);
+    scanDigitRuns(impl_->digit_rows, impl_->min_digit_run, scratch.digit_work.runs, cands);
   }
   // In (end, pattern) order, a longer match of the same pattern from the same start replaces the
   // shorter one when nothing came between them. (end, pattern) is a total order here: a row

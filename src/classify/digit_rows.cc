@@ -1164,9 +1164,6 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
     run.start = static_cast<std::uint32_t>(start);
     run.end = static_cast<std::uint32_t>(end);
     run.joins = 0;
-    if (rows_.empty()) {
-      continue;
-    }
     if (start == 0) {
       run.before = kEdgeText;
     } else if (plain(data[start - 1])) {

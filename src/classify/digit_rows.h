@@ -78,8 +78,7 @@ public:
   bool empty() const noexcept { return rows_.empty(); }
 
   /// Appends the reports of every row over `data` to `out`, in no particular order. Leaves every
-  /// maximal run of anchor bytes in `work.runs` (also when no row was taken; then only their
-  /// start and end are set).
+  /// maximal run of anchor bytes in `work.runs`, with its edges, also when no row was taken.
   void scan(const unsigned char* data, std::size_t size, DigitScratch& work,
             std::vector<RowMatch>& out) const;
 
