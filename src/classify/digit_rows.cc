@@ -4,6 +4,7 @@
 #include <bit>
 #include <limits>
 #include <optional>
+#include <unordered_map>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -1080,8 +1081,78 @@ bool DigitRows::add(std::uint32_t id, std::string_view regex, bool caseless,
         !alnum_only || min_width <= width || width + 1 == alnum_wide_enough_.size();
     alnum_wide_enough_[width] |= wide_enough ? bit : 0;
   }
-  rows_.push_back(row);
+  buildDfa(row);
+  rows_.push_back(std::move(row));
   return true;
+}
+
+void DigitRows::buildDfa(Row& row) {
+  std::vector<std::uint64_t> class_positions;
+  for (unsigned c = 0; c < 256; ++c) {
+    const auto found = std::find(class_positions.begin(), class_positions.end(), row.on_byte[c]);
+    row.byte_class[c] = static_cast<std::uint8_t>(found - class_positions.begin());
+    if (found == class_positions.end()) {
+      class_positions.push_back(row.on_byte[c]);
+    }
+  }
+  row.classes = static_cast<std::uint32_t>(class_positions.size());
+  std::vector<std::uint64_t> states{0};
+  std::unordered_map<std::uint64_t, std::uint16_t> index{{0, 0}};
+  std::vector<std::uint16_t> table;
+  table.reserve(row.classes * 16);
+  for (std::size_t state = 0; state < states.size(); ++state) {
+    const std::uint64_t live = states[state];
+    std::uint64_t next = ((live & row.to_next) << 1U) | row.first;
+    for (std::uint64_t m = live & row.branching; m != 0; m &= m - 1) {
+      next |= row.follow[static_cast<std::size_t>(std::countr_zero(m))];
+    }
+    for (const std::uint64_t positions : class_positions) {
+      const std::uint64_t target = next & positions;
+      auto [it, fresh] = index.try_emplace(target, static_cast<std::uint16_t>(states.size()));
+      if (fresh) {
+        if (states.size() >= kMaxDfaStates) {
+          return; // row.dfa stays empty
+        }
+        states.push_back(target);
+      }
+      table.push_back(
+          static_cast<std::uint16_t>(it->second * 2U + ((target & row.last) != 0 ? 1U : 0U)));
+    }
+  }
+  row.dfa = std::move(table);
+  if (row.widest > kMaxRowPositions) {
+    return; // a loop: the threads find the starts
+  }
+  std::array<std::uint64_t, kMaxRowPositions> predecessors{};
+  for (std::size_t p = 0; p < kMaxRowPositions; ++p) {
+    for (std::uint64_t m = row.follow[p]; m != 0; m &= m - 1) {
+      predecessors[static_cast<std::size_t>(std::countr_zero(m))] |= std::uint64_t{1} << p;
+    }
+  }
+  std::vector<std::uint64_t> back_states{0, 0};
+  std::unordered_map<std::uint64_t, std::uint16_t> back_index{{0, 0}};
+  std::vector<std::uint16_t> back_table;
+  back_table.reserve(row.classes * 16);
+  for (std::size_t state = 0; state < back_states.size(); ++state) {
+    std::uint64_t next = state == 1 ? row.last : 0;
+    for (std::uint64_t m = state == 1 ? 0 : back_states[state]; m != 0; m &= m - 1) {
+      next |= predecessors[static_cast<std::size_t>(std::countr_zero(m))];
+    }
+    for (const std::uint64_t positions : class_positions) {
+      const std::uint64_t target = next & positions;
+      auto [it, fresh] =
+          back_index.try_emplace(target, static_cast<std::uint16_t>(back_states.size()));
+      if (fresh) {
+        if (back_states.size() >= kMaxDfaStates) {
+          return; // the threads find the starts
+        }
+        back_states.push_back(target);
+      }
+      back_table.push_back(
+          static_cast<std::uint16_t>(it->second * 2U + ((target & row.first) != 0 ? 1U : 0U)));
+    }
+  }
+  row.reverse_dfa = std::move(back_table);
 }
 
 void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& work,
@@ -1290,22 +1361,58 @@ void DigitRows::runRow(const Row& row, const unsigned char* data, std::size_t si
   while (begin > 0 && from - begin < row.widest && hasByte(row.alphabet, data[begin - 1])) {
     --begin;
   }
-  // Most windows hold no match. One pass with the threads merged (the plain position set, one
-  // table lookup and a shift per byte) tells whether any end the caller keeps lies in the
-  // window; only then are the threads run for each end's leftmost start.
   const auto end_ok = [&](std::uint32_t i) {
     return row
         .end_ok[i + 1 == size ? kEdgeText : edgeCode(data[i + 1], i + 2 < size ? data[i + 2] : -1)];
   };
-  std::uint64_t merged = 0;
-  bool any_end = false;
-  for (std::uint32_t i = begin; i < to && !any_end; ++i) {
-    std::uint64_t next = (merged & row.to_next) << 1U;
-    for (std::uint64_t m = merged & row.branching; m != 0; m &= m - 1) {
-      next |= row.follow[static_cast<std::size_t>(std::countr_zero(m))];
+  if (!row.reverse_dfa.empty()) {
+    // Each end the caller keeps, from the DFA forwards; its leftmost start, from the reverse DFA
+    // backwards (as far as the widest match, as the row has no loop).
+    std::uint32_t state = 0;
+    for (std::uint32_t i = begin; i < to; ++i) {
+      const std::uint16_t entry = row.dfa[state * row.classes + row.byte_class[data[i]]];
+      state = entry >> 1U;
+      if ((entry & 1U) == 0 || i + 1 <= from || !end_ok(i)) {
+        continue;
+      }
+      std::uint32_t back = 1;
+      std::uint32_t start = i;
+      for (std::uint32_t k = i + 1; k > begin; --k) {
+        const std::uint16_t step =
+            row.reverse_dfa[back * row.classes + row.byte_class[data[k - 1]]];
+        back = step >> 1U;
+        if (back == 0) {
+          break;
+        }
+        if ((step & 1U) != 0) {
+          start = k - 1;
+        }
+      }
+      out.push_back(RowMatch{row.id, start, i + 1});
     }
-    merged = (next | row.first) & row.on_byte[data[i]];
-    any_end = i + 1 > from && (row.last & merged) != 0 && end_ok(i);
+    return;
+  }
+  // Most windows hold no match. One pass with the threads merged (the DFA, or the plain position
+  // set: one table lookup and a shift per byte) tells whether any end the caller keeps lies in
+  // the window; only then are the threads run for each end's leftmost start.
+  bool any_end = false;
+  if (!row.dfa.empty()) {
+    std::uint32_t state = 0;
+    for (std::uint32_t i = begin; i < to && !any_end; ++i) {
+      const std::uint16_t entry = row.dfa[state * row.classes + row.byte_class[data[i]]];
+      state = entry >> 1U;
+      any_end = (entry & 1U) != 0 && i + 1 > from && end_ok(i);
+    }
+  } else {
+    std::uint64_t merged = 0;
+    for (std::uint32_t i = begin; i < to && !any_end; ++i) {
+      std::uint64_t next = (merged & row.to_next) << 1U;
+      for (std::uint64_t m = merged & row.branching; m != 0; m &= m - 1) {
+        next |= row.follow[static_cast<std::size_t>(std::countr_zero(m))];
+      }
+      merged = (next | row.first) & row.on_byte[data[i]];
+      any_end = i + 1 > from && (row.last & merged) != 0 && end_ok(i);
+    }
   }
   if (!any_end) {
     return;

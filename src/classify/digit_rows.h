@@ -99,7 +99,24 @@ private:
     std::uint32_t min_width = 0;              ///< Fewest bytes of a match.
     ByteSet reach{};                          ///< The alphabet and every digit.
     EdgeSet end_ok;                           ///< The caller's `end_ok`.
+    /// The bytes in classes that no position tells apart (the same `on_byte`), and the positions
+    /// the merged threads can hold as a DFA over them: per state and class, the next state
+    /// times two, plus one when it holds an end. State 0 holds nothing. Empty when that would
+    /// take more than kMaxDfaStates states; then runRow steps the positions themselves.
+    std::array<std::uint8_t, 256> byte_class{};
+    std::uint32_t classes = 0;
+    std::vector<std::uint16_t> dfa;
+    /// The same read backwards from a match's end, for its leftmost start: state 0 holds
+    /// nothing, state 1 is before the match's last byte, and the odd entries hold a start. Only
+    /// for rows without a loop (their backward walk is as short as their widest match) and
+    /// within kMaxDfaStates; else runRow runs threads from the window's start for the starts.
+    std::vector<std::uint16_t> reverse_dfa;
   };
+
+  /// Most states of a row's DFA (a few KB of table at most, and built in well under a
+  /// millisecond).
+  static constexpr std::size_t kMaxDfaStates = 1024;
+  static void buildDfa(Row& row);
 
   /// Reports the row's matches that end in (from, to].
   static void runRow(const Row& row, const unsigned char* data, std::size_t size,
