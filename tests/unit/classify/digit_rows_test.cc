@@ -84,6 +84,7 @@ constexpr std::string_view kTexts[] = {
     "12-",
     "\n2024-01-02 3\n\n811228-9874 19811228-9874 131052-308T 010101A123N 850101-1234567",
     "fe80::1%eth0 ::1 2001:db8::8a2e:370:7334 std::vector<int>::at() a:b:c ::: 1:2:3:4:5:6:7:8:9",
+    "::ffff:10.0.0.1 then 1:2::",
     "1BoatSLRHtKNngkdXEeobR76b53LETtpyT 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy x1Boat3",
     "12345:AAH4Ybbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb 4b825dc642cb6eb9a060e54bf8d69288fbee4904",
     "key 0123456789abcdef0123456789abcdef-us12 f0123456789abcdef0123456789abcdef-us1-us2",
