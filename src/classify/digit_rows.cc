@@ -648,40 +648,9 @@ std::uint16_t edgeCode(unsigned char c, int beyond) noexcept {
   return c;
 }
 
-/// How many bytes right before `pos` have their bit set in `bits`, counting no further than `cap`.
-std::uint32_t setBitsBefore(const std::vector<std::uint64_t>& bits, std::size_t pos,
-                            std::uint32_t cap) noexcept {
-  std::uint32_t count = 0;
-  while (pos > 0 && count < cap) {
-    const std::size_t top = (pos - 1) & 63U; // the bit of byte pos - 1 in its word
-    const auto ones = std::min<std::uint32_t>(
-        static_cast<std::uint32_t>(std::countl_one(bits[(pos - 1) >> 6U] << (63U - top))),
-        static_cast<std::uint32_t>(top + 1));
-    count += ones;
-    pos -= ones;
-    if (ones <= top) {
-      break;
-    }
-  }
-  return count;
-}
-
-/// How many bytes from `pos` on have their bit set in `bits` (clear past the text's end),
-/// counting no further than `cap`.
-std::uint32_t setBitsFrom(const std::vector<std::uint64_t>& bits, std::size_t pos,
-                          std::uint32_t cap) noexcept {
-  std::uint32_t count = 0;
-  while ((pos >> 6U) < bits.size() && count < cap) {
-    const std::size_t low = pos & 63U;
-    const auto ones = static_cast<std::uint32_t>(std::countr_one(bits[pos >> 6U] >> low));
-    const auto room = static_cast<std::uint32_t>(64 - low);
-    count += std::min(ones, room);
-    pos += std::min(ones, room);
-    if (ones < room) {
-      break;
-    }
-  }
-  return count;
+/// Whether an edge code is an ASCII letter or digit.
+bool alnumEdge(std::uint16_t code) noexcept {
+  return code < 256 && isAsciiAlnum(static_cast<char>(code));
 }
 
 /// Edge codes (below kEdgeText) whose byte is in `set`; the two "with alnum beyond" codes count
@@ -1170,12 +1139,7 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
   };
   std::size_t i = 0;
   bool in_run = false;
-  std::vector<std::uint64_t>& alnum = work.alnum;
-  const bool mark_alnum = alnum_rows_ != 0;
-  if (mark_alnum) {
-    alnum.assign((size + 63) / 64, 0);
-  }
-  if (anchor_range_ && anchor_first_ == anchor_last_ && !mark_alnum) {
+  if (anchor_range_ && anchor_first_ == anchor_last_) {
     // One anchor byte (':'), rare in prose: memchr skips to each run faster than blocks do.
     const auto* const end = data + size;
     for (const auto* at = data; at < end;) {
@@ -1201,23 +1165,10 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
   if (anchor_range_ && i < size) {
     const __m128i shift = _mm_set1_epi8(static_cast<char>(0x80 - anchor_first_));
     const __m128i limit = _mm_set1_epi8(static_cast<char>(0x80 + anchor_last_ - anchor_first_ + 1));
-    const __m128i digit_shift = _mm_set1_epi8(static_cast<char>(0x80 - '0'));
-    const __m128i digit_limit = _mm_set1_epi8(static_cast<char>(0x80 + 10));
-    const __m128i case_bit = _mm_set1_epi8(0x20);
-    const __m128i letter_shift = _mm_set1_epi8(static_cast<char>(0x80 - 'a'));
-    const __m128i letter_limit = _mm_set1_epi8(static_cast<char>(0x80 + 26));
     for (; i + 16 <= size; i += 16) {
       const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
       const auto in = static_cast<unsigned>(
           _mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(bytes, shift), limit)));
-      if (mark_alnum) {
-        const __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(bytes, digit_shift), digit_limit);
-        const __m128i letter =
-            _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(bytes, case_bit), letter_shift), letter_limit);
-        alnum[i >> 6U] |=
-            std::uint64_t{static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(digit, letter)))}
-            << (i & 63U);
-      }
       unsigned flips = (in ^ ((in << 1U) | (in_run ? 1U : 0U))) & 0xFFFFU;
       if (flips != 0) {
         make_room(16);
@@ -1232,9 +1183,6 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
   }
 #endif
   for (; i < size; ++i) {
-    if (mark_alnum && isAsciiAlnum(static_cast<char>(data[i]))) {
-      alnum[i >> 6U] |= std::uint64_t{1} << (i & 63U);
-    }
     const bool in = is_anchor_[data[i]];
     if (in != in_run) {
       make_room(1);
@@ -1293,6 +1241,8 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
   };
   std::array<Window, kMaxDigitRows> windows{};
   std::uint64_t open = 0;
+  std::uint32_t stretch_begin = 0; // the last stretch of letters and digits walked
+  std::uint32_t stretch_end = 0;
   for (std::size_t first = 0; first < runs.size(); ++first) {
     const std::uint32_t at = runs[first].start;
     std::uint64_t alive =
@@ -1301,16 +1251,26 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
         opening_length_[std::min<std::size_t>(runs[first].end - at, kStretchCap)] &
         opening_byte_[data[at]];
     // A match of a letters-and-digits row lies in the stretch of such bytes around its digits.
+    // Most runs have no letter beside them; the stretch of the others is walked once for all
+    // the runs in it (a walk cut at kCap bytes is wide enough for every row anyway).
     if ((alive & alnum_rows_) != 0) {
       constexpr auto kCap = static_cast<std::uint32_t>(kStretchCap);
-      const std::uint32_t span = runs[first].end - at;
-      const auto alnum_edge = [](std::uint16_t code) {
-        return code < 256 && isAsciiAlnum(static_cast<char>(code));
-      };
-      std::uint32_t stretch = span;
-      if (span < kCap && (alnum_edge(runs[first].before) || alnum_edge(runs[first].after))) {
-        stretch += setBitsBefore(alnum, at, kCap - span) +
-                   setBitsFrom(alnum, runs[first].end, kCap - span);
+      const std::uint32_t run_end = runs[first].end;
+      std::uint32_t stretch = run_end - at;
+      if (stretch < kCap && (alnumEdge(runs[first].before) || alnumEdge(runs[first].after))) {
+        if (at < stretch_begin || run_end > stretch_end) {
+          stretch_begin = at;
+          while (stretch_begin > 0 && at - stretch_begin < kCap &&
+                 isAsciiAlnum(static_cast<char>(data[stretch_begin - 1]))) {
+            --stretch_begin;
+          }
+          stretch_end = run_end;
+          while (stretch_end < size && stretch_end - run_end < kCap &&
+                 isAsciiAlnum(static_cast<char>(data[stretch_end]))) {
+            ++stretch_end;
+          }
+        }
+        stretch = stretch_end - stretch_begin;
       }
       alive &= alnum_wide_enough_[std::min(stretch, kCap)];
     }

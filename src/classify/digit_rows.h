@@ -52,8 +52,6 @@ struct DigitRun {
 struct DigitScratch {
   std::vector<DigitRun> runs;
   std::vector<std::uint32_t> bounds; ///< Where runs open and close, in text order.
-  /// One bit per byte of the text, set for an ASCII letter or digit (only when a row needs it).
-  std::vector<std::uint64_t> alnum;
 };
 
 /// Positions of one row's automaton: at most this many (a bit each in a 64-bit set).
@@ -157,9 +155,9 @@ private:
   std::array<std::uint64_t, 256> opening_byte_{};
   std::array<std::uint64_t, 256> closing_byte_{};
   std::uint32_t widest_gap_ = 0;
-  /// Rows that match letters and digits only. Their matches lie in a stretch of such bytes, which
-  /// a bitmap of the text gives without a walk: per width of that stretch (capped at 64), the rows
-  /// it may hold a match of (every other row at every width).
+  /// Rows that match letters and digits only: their matches lie in a stretch of such bytes. Per
+  /// width of that stretch (capped at 64), the rows it may hold a match of (every other row at
+  /// every width).
   std::uint64_t alnum_rows_ = 0;
   std::array<std::uint64_t, 65> alnum_wide_enough_{};
 };

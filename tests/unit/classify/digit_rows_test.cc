@@ -249,10 +249,11 @@ TEST(DigitRowsTest, FindsRunsAcrossEveryBlockCut) {
   }
 }
 
-TEST(DigitRowsTest, LetterAndDigitRowsSeeTheirStretchAcrossEveryWordCut) {
+TEST(DigitRowsTest, LetterAndDigitRowsSeeTheirWholeStretch) {
   // A row of letters and digits only is kept from the chain's start unless the stretch of such
-  // bytes around the run is as wide as its match; that stretch is read from a bitmap of 64-bit
-  // words, so the stretch must count across every cut, with the match at its either end.
+  // bytes around the run is as wide as its match. The stretch is walked once for all its runs,
+  // and the walk stops at 64 bytes either way: runs with the match at either end of a stretch
+  // shorter and longer than that, with a letter or a blank beside it.
   EdgeSet all;
   all.set();
   for (const std::string_view regex :
