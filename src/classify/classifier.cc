@@ -30,6 +30,7 @@
 #include "classify/digit_rows.h"
 #include "classify/names.h"
 #include "classify/patterns.h"
+#include "classify/radix_sort.h"
 #include "classify/token_rows.h"
 #include "classify/validators.h"
 #include "classify/validators_secrets.h"
@@ -634,6 +635,20 @@ public:
 
 namespace {
 
+/// Sorts `cands` by (end, id), as by_end in Classifier::scan: a long stretch by radix, by id and
+/// then stably by end (`spare` is working storage).
+void sortByEnd(std::span<Candidate> cands, std::vector<Candidate>& spare) {
+  constexpr std::size_t kRadixFrom = 1024;
+  if (cands.size() < kRadixFrom) {
+    std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) {
+      return a.end != b.end ? a.end < b.end : a.id < b.id;
+    });
+    return;
+  }
+  radixSortBy(cands, spare, [](const Candidate& c) { return c.id; });
+  radixSortBy(cands, spare, [](const Candidate& c) { return c.end; });
+}
+
 /// Takes each of `ranked` (best first) that overlaps none taken before, into scratch.accepted
 /// (unordered). The spans are cut at every candidate's bounds; a Fenwick tree counts the taken
 /// pieces, so each candidate costs a few logarithmic steps.
@@ -959,7 +974,7 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
   for (const auto& [first, last] : {std::pair{cands.begin(), hs_end}, std::pair{hs_end, rows_end},
                                     std::pair{rows_end, cands.end()}}) {
     if (!std::is_sorted(first, last, by_end)) {
-      std::sort(first, last, by_end);
+      sortByEnd(std::span<Candidate>(first, last), scratch.sorted);
     }
   }
   if (!std::is_sorted(cands.begin(), cands.end(), by_end)) {
