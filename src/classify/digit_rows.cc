@@ -1069,7 +1069,7 @@ void DigitRows::buildDfa(Row& row) {
   std::vector<std::uint64_t> states{0};
   std::unordered_map<std::uint64_t, std::uint16_t> index{{0, 0}};
   std::vector<std::uint16_t> table;
-  table.reserve(row.classes * 16);
+  table.reserve(std::size_t{row.classes} * 16);
   for (std::size_t state = 0; state < states.size(); ++state) {
     const std::uint64_t live = states[state];
     std::uint64_t next = ((live & row.to_next) << 1U) | row.first;
@@ -1102,7 +1102,7 @@ void DigitRows::buildDfa(Row& row) {
   std::vector<std::uint64_t> back_states{0, 0};
   std::unordered_map<std::uint64_t, std::uint16_t> back_index{{0, 0}};
   std::vector<std::uint16_t> back_table;
-  back_table.reserve(row.classes * 16);
+  back_table.reserve(std::size_t{row.classes} * 16);
   for (std::size_t state = 0; state < back_states.size(); ++state) {
     std::uint64_t next = state == 1 ? row.last : 0;
     for (std::uint64_t m = state == 1 ? 0 : back_states[state]; m != 0; m &= m - 1) {
