@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <span>
 #include <unordered_map>
 
 #if defined(__SSE2__)
@@ -1056,6 +1057,40 @@ bool DigitRows::add(std::uint32_t id, std::string_view regex, bool caseless,
   return true;
 }
 
+namespace {
+
+/// The subset construction both of a row's DFAs share. State 0 is the empty set; state `seed`'s
+/// successors are `seed_next` (the forward DFA's seed is state 0 itself, whose successors are the
+/// row's first positions; the reverse DFA's is state 1, before a match's last byte), every other
+/// state's are `successors(set)`. Per state and class: the next state times two, plus one when
+/// it holds a position of `marked`. False, and `table` unfinished, past kMaxDfaStates states.
+template <typename Successors>
+bool subsetTable(std::span<const std::uint64_t> class_positions, std::size_t seed,
+                 std::uint64_t seed_next, Successors successors, std::uint64_t marked,
+                 std::size_t max_states, std::vector<std::uint16_t>& table) {
+  std::vector<std::uint64_t> states(seed + 1, 0);
+  std::unordered_map<std::uint64_t, std::uint16_t> index{{0, 0}};
+  table.reserve(class_positions.size() * 16);
+  for (std::size_t state = 0; state < states.size(); ++state) {
+    const std::uint64_t next = state == seed ? seed_next : successors(states[state]);
+    for (const std::uint64_t positions : class_positions) {
+      const std::uint64_t target = next & positions;
+      auto [it, fresh] = index.try_emplace(target, static_cast<std::uint16_t>(states.size()));
+      if (fresh) {
+        if (states.size() >= max_states) {
+          return false;
+        }
+        states.push_back(target);
+      }
+      table.push_back(
+          static_cast<std::uint16_t>(it->second * 2U + ((target & marked) != 0 ? 1U : 0U)));
+    }
+  }
+  return true;
+}
+
+} // namespace
+
 void DigitRows::buildDfa(Row& row) {
   std::vector<std::uint64_t> class_positions;
   for (unsigned c = 0; c < 256; ++c) {
@@ -1066,28 +1101,16 @@ void DigitRows::buildDfa(Row& row) {
     }
   }
   row.classes = static_cast<std::uint32_t>(class_positions.size());
-  std::vector<std::uint64_t> states{0};
-  std::unordered_map<std::uint64_t, std::uint16_t> index{{0, 0}};
-  std::vector<std::uint16_t> table;
-  table.reserve(std::size_t{row.classes} * 16);
-  for (std::size_t state = 0; state < states.size(); ++state) {
-    const std::uint64_t live = states[state];
+  const auto forward = [&](std::uint64_t live) {
     std::uint64_t next = ((live & row.to_next) << 1U) | row.first;
     for (std::uint64_t m = live & row.branching; m != 0; m &= m - 1) {
       next |= row.follow[static_cast<std::size_t>(std::countr_zero(m))];
     }
-    for (const std::uint64_t positions : class_positions) {
-      const std::uint64_t target = next & positions;
-      auto [it, fresh] = index.try_emplace(target, static_cast<std::uint16_t>(states.size()));
-      if (fresh) {
-        if (states.size() >= kMaxDfaStates) {
-          return; // row.dfa stays empty
-        }
-        states.push_back(target);
-      }
-      table.push_back(
-          static_cast<std::uint16_t>(it->second * 2U + ((target & row.last) != 0 ? 1U : 0U)));
-    }
+    return next;
+  };
+  std::vector<std::uint16_t> table;
+  if (!subsetTable(class_positions, 0, row.first, forward, row.last, kMaxDfaStates, table)) {
+    return; // row.dfa stays empty
   }
   row.dfa = std::move(table);
   if (row.widest > kMaxRowPositions) {
@@ -1099,30 +1122,17 @@ void DigitRows::buildDfa(Row& row) {
       predecessors[static_cast<std::size_t>(std::countr_zero(m))] |= std::uint64_t{1} << p;
     }
   }
-  std::vector<std::uint64_t> back_states{0, 0};
-  std::unordered_map<std::uint64_t, std::uint16_t> back_index{{0, 0}};
-  std::vector<std::uint16_t> back_table;
-  back_table.reserve(std::size_t{row.classes} * 16);
-  for (std::size_t state = 0; state < back_states.size(); ++state) {
-    std::uint64_t next = state == 1 ? row.last : 0;
-    for (std::uint64_t m = state == 1 ? 0 : back_states[state]; m != 0; m &= m - 1) {
+  const auto backward = [&](std::uint64_t live) {
+    std::uint64_t next = 0;
+    for (std::uint64_t m = live; m != 0; m &= m - 1) {
       next |= predecessors[static_cast<std::size_t>(std::countr_zero(m))];
     }
-    for (const std::uint64_t positions : class_positions) {
-      const std::uint64_t target = next & positions;
-      auto [it, fresh] =
-          back_index.try_emplace(target, static_cast<std::uint16_t>(back_states.size()));
-      if (fresh) {
-        if (back_states.size() >= kMaxDfaStates) {
-          return; // the threads find the starts
-        }
-        back_states.push_back(target);
-      }
-      back_table.push_back(
-          static_cast<std::uint16_t>(it->second * 2U + ((target & row.first) != 0 ? 1U : 0U)));
-    }
+    return next;
+  };
+  std::vector<std::uint16_t> back_table;
+  if (subsetTable(class_positions, 1, row.last, backward, row.first, kMaxDfaStates, back_table)) {
+    row.reverse_dfa = std::move(back_table); // else the threads find the starts
   }
-  row.reverse_dfa = std::move(back_table);
 }
 
 void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& work,
