@@ -111,9 +111,18 @@ int hexValue(char c) noexcept {
   return -1;
 }
 
-bool isAsciiAlnum(char c) noexcept {
+constexpr bool isAsciiAlnum(char c) noexcept {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
+
+/// isAsciiAlnum per byte, for the stretch walks over hashes and ids (one load a byte).
+constexpr std::array<bool, 256> kAlnumByte = [] {
+  std::array<bool, 256> table{};
+  for (std::size_t c = 0; c < table.size(); ++c) {
+    table[c] = isAsciiAlnum(static_cast<char>(c));
+  }
+  return table;
+}();
 
 /// Recursive descent over the subset of Hyperscan's syntax the table uses: bytes, escapes, classes,
 /// groups, alternation and greedy quantifiers. Anything else (anchors, '.', assertions, lazy
@@ -1271,12 +1280,12 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
         if (at < stretch_begin || run_end > stretch_end) {
           stretch_begin = at;
           while (stretch_begin > 0 && at - stretch_begin < kCap &&
-                 isAsciiAlnum(static_cast<char>(data[stretch_begin - 1]))) {
+                 kAlnumByte[data[stretch_begin - 1]]) {
             --stretch_begin;
           }
           stretch_end = run_end;
           while (stretch_end < size && stretch_end - run_end < kCap &&
-                 isAsciiAlnum(static_cast<char>(data[stretch_end]))) {
+                 kAlnumByte[data[stretch_end]]) {
             ++stretch_end;
           }
         }

@@ -34,21 +34,34 @@ std::uint32_t bech32Polymod(const std::uint8_t* values, std::size_t n) noexcept 
 } // namespace
 
 bool mixedSecretValid(std::string_view text) noexcept {
-  bool upper = false;
-  bool lower = false;
-  bool digit = false;
+  // One OR per byte: this runs on every token-shaped candidate (hashes, ids) and most fail here.
+  static constexpr std::array<std::uint8_t, 256> kKind = [] {
+    std::array<std::uint8_t, 256> kind{};
+    for (int c = 'A'; c <= 'Z'; ++c) {
+      kind[static_cast<std::size_t>(c)] = 1U;
+    }
+    for (int c = 'a'; c <= 'z'; ++c) {
+      kind[static_cast<std::size_t>(c)] = 2U;
+    }
+    for (int c = '0'; c <= '9'; ++c) {
+      kind[static_cast<std::size_t>(c)] = 4U;
+    }
+    return kind;
+  }();
+  unsigned seen = 0;
   for (const char c : text) {
-    upper = upper || (c >= 'A' && c <= 'Z');
-    lower = lower || (c >= 'a' && c <= 'z');
-    digit = digit || (c >= '0' && c <= '9');
+    seen |= kKind[static_cast<unsigned char>(c)];
   }
-  return upper && lower && digit && shannonEntropy(text) >= 3.0;
+  return seen == 7U && shannonEntropy(text) >= 3.0;
 }
 
 bool awsSecretValid(std::string_view text) noexcept {
+  if (!mixedSecretValid(text)) {
+    return false; // first: it turns away the lowercase hex digests that have the key's length
+  }
   const auto slashes = std::count(text.begin(), text.end(), '/');
   const auto pluses = std::count(text.begin(), text.end(), '+');
-  return slashes <= 3 && slashes + pluses <= 4 && mixedSecretValid(text);
+  return slashes <= 3 && slashes + pluses <= 4;
 }
 
 bool discordTokenValid(std::string_view text) noexcept {

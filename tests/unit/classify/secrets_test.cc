@@ -190,5 +190,30 @@ TEST(SecretValidatorsTest, DiscordAndMixed) {
   EXPECT_FALSE(mixedSecretValid("da39a3ee5e6b4b0d3255bfef95601890afd80709"));
 }
 
+// Each of the three kinds of character is needed, whatever else (bytes above 0x7f, '/', '+')
+// the text holds; an AWS secret also refuses path-like texts.
+TEST(SecretValidatorsTest, MixedAndAwsTable) {
+  struct Case {
+    std::string_view text;
+    bool mixed;
+    bool aws;
+  };
+  const Case cases[] = {
+      {"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", true, true},
+      {"wJalrXUtnFEMI/K7MDENG/bP/RfiC/EXAMPLEKEY", true, false},      // four '/'
+      {"wJalrXUtnFEMI+K7MDENG+bPxR/iC+EXAMPLE+EY", true, false},      // five '/' and '+' in all
+      {"WJALRXUTNFEMI/K7MDENG/BPXRFICYEXAMPLEKEY", false, false},     // no lowercase
+      {"wjalrxutnfemi/k7mdeng/bpxrficyexamplekey", false, false},     // no uppercase
+      {"wJalrXUtnFEMI/KxMDENG/bPxRfiCYEXAMPLEKEY", false, false},     // no digit
+      {"wJalrXUtnFEMI\xc3\xa9K7MDENG/bPxRfiCYEXAMPLEKE", true, true}, // UTF-8 inside
+      {"aB1", false, false}, // mixed, but too little entropy
+      {"", false, false},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(mixedSecretValid(c.text), c.mixed) << c.text;
+    EXPECT_EQ(awsSecretValid(c.text), c.aws) << c.text;
+  }
+}
+
 } // namespace
 } // namespace cordon::classify
