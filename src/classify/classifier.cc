@@ -309,19 +309,34 @@ std::uint32_t rescanStart(const PatternMeta& meta, const unsigned char* data, st
   return static_cast<std::uint32_t>(from + found.second);
 }
 
-/// True when one of the '|'-separated lower-case `words` starts a word within the window before
-/// `start`.
-bool hasContext(std::string_view text, std::uint32_t start, std::string_view words) noexcept {
-  if (words.empty() || start == 0) {
+/// The lower-cased bytes of the window before a candidate's start. Kept for the next question
+/// about the same start: a digit run's rows, and the context and negative word lists, ask in turn.
+class LoweredWindow {
+public:
+  std::string_view before(std::string_view text, std::uint32_t start) noexcept {
+    if (start != start_) {
+      start_ = start;
+      const std::size_t from = start > kContextWindow ? start - kContextWindow : 0;
+      size_ = start - from;
+      for (std::size_t i = 0; i < size_; ++i) {
+        bytes_[i] = lowerByte(text[from + i]);
+      }
+    }
+    return {bytes_.data(), size_};
+  }
+
+private:
+  std::array<char, kContextWindow> bytes_{};
+  std::size_t size_ = 0;
+  std::uint32_t start_ = kPendingStart;
+};
+
+/// True when one of the '|'-separated lower-case `words` starts a word within `window` (the
+/// lower-cased bytes before a candidate).
+bool hasContext(std::string_view window, std::string_view words) noexcept {
+  if (words.empty() || window.empty()) {
     return false;
   }
-  std::array<char, kContextWindow> buf{};
-  const std::size_t from = start > kContextWindow ? start - kContextWindow : 0;
-  const std::size_t n = start - from;
-  for (std::size_t i = 0; i < n; ++i) {
-    buf[i] = lowerByte(text[from + i]);
-  }
-  const std::string_view window(buf.data(), n);
   while (!words.empty()) {
     const std::size_t bar = words.find('|');
     const std::string_view word = words.substr(0, bar);
@@ -996,6 +1011,7 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
 
   // Validate and score; keep the survivors in place.
   std::size_t kept = 0;
+  LoweredWindow lowered;
   for (Candidate cand : cands) {
     const PatternMeta& meta = impl_->metas[cand.id];
     if (!validate(meta, text, cand) || cand.end <= cand.start ||
@@ -1014,10 +1030,10 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
         !creditCardIssuerKnown(text.substr(cand.start, cand.end - cand.start))) {
       score -= kContextBoost;
     }
-    if (hasContext(text, cand.start, meta.context)) {
+    if (hasContext(lowered.before(text, cand.start), meta.context)) {
       score += kContextBoost;
     }
-    if (hasContext(text, cand.start, meta.negative)) {
+    if (hasContext(lowered.before(text, cand.start), meta.negative)) {
       score -= kContextBoost;
     }
     // Kept unclamped until the findings are written: when two overlapping candidates both reach

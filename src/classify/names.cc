@@ -303,6 +303,37 @@ constexpr auto kParticles = std::to_array<std::string_view>(
     {"van",   "von", "de",  "der", "den", "da", "di",  "du",  "la", "le", "del",
      "della", "dos", "das", "ter", "ten", "zu", "bin", "ibn", "al", "el"});
 
+/// A word of at most seven bytes as one integer: its bytes, and its length in the top byte.
+constexpr std::uint64_t packedWord(std::string_view word) noexcept {
+  std::uint64_t packed = std::uint64_t{word.size()} << 56U;
+  for (std::size_t i = 0; i < word.size() && i < 7; ++i) {
+    packed |= std::uint64_t{static_cast<unsigned char>(word[i])} << (8U * i);
+  }
+  return packed;
+}
+
+/// kParticles packed: the capitalised-pair pass asks for every short lower-case word before a
+/// capital, and comparing integers beats comparing strings there.
+constexpr auto kPackedParticles = [] {
+  std::array<std::uint64_t, kParticles.size()> packed{};
+  for (std::size_t i = 0; i < kParticles.size(); ++i) {
+    packed[i] = packedWord(kParticles[i]);
+  }
+  return packed;
+}();
+
+static_assert(std::all_of(kParticles.begin(), kParticles.end(),
+                          [](std::string_view particle) { return particle.size() <= 7; }));
+
+bool isParticle(std::string_view word) noexcept {
+  if (word.size() > 7) {
+    return false;
+  }
+  const std::uint64_t packed = packedWord(word);
+  return std::find(kPackedParticles.begin(), kPackedParticles.end(), packed) !=
+         kPackedParticles.end();
+}
+
 // "’s": the right single quotation mark in UTF-8, then 's'.
 constexpr std::string_view kRightQuoteS = "\xE2\x80\x99s";
 
@@ -1042,7 +1073,7 @@ void capitalisedPairsAt(std::string_view text, std::size_t i, std::vector<NameAn
   }
   if (word < i - 1 && word >= 2 && byteAt(text, word - 1) == ' ') {
     const std::string_view particle = text.substr(word, i - 1 - word);
-    if (std::find(kParticles.begin(), kParticles.end(), particle) != kParticles.end()) {
+    if (isParticle(particle)) {
       start = std::min(start, capWordStartBefore(text, word - 1));
     }
   }
