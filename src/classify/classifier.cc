@@ -331,10 +331,15 @@ private:
   std::uint32_t start_ = kPendingStart;
 };
 
-/// True when one of the '|'-separated lower-case `words` starts a word within `window` (the
-/// lower-cased bytes before a candidate).
-bool hasContext(std::string_view window, std::string_view words) noexcept {
-  if (words.empty() || window.empty()) {
+/// True when one of the '|'-separated lower-case `words` starts a word within the window before
+/// `start` (lowered only when there are words to look for: most rows have none).
+bool hasContext(LoweredWindow& lowered, std::string_view text, std::uint32_t start,
+                std::string_view words) noexcept {
+  if (words.empty()) {
+    return false;
+  }
+  const std::string_view window = lowered.before(text, start);
+  if (window.empty()) {
     return false;
   }
   while (!words.empty()) {
@@ -1030,10 +1035,10 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
         !creditCardIssuerKnown(text.substr(cand.start, cand.end - cand.start))) {
       score -= kContextBoost;
     }
-    if (hasContext(lowered.before(text, cand.start), meta.context)) {
+    if (hasContext(lowered, text, cand.start, meta.context)) {
       score += kContextBoost;
     }
-    if (hasContext(lowered.before(text, cand.start), meta.negative)) {
+    if (hasContext(lowered, text, cand.start, meta.negative)) {
       score -= kContextBoost;
     }
     // Kept unclamped until the findings are written: when two overlapping candidates both reach

@@ -17,18 +17,18 @@ namespace {
 
 using ByteSet = std::array<std::uint64_t, 4>;
 
-void setByte(ByteSet& set, unsigned char c) noexcept {
+constexpr void setByte(ByteSet& set, unsigned char c) noexcept {
   set[c >> 6U] |= std::uint64_t{1} << (c & 63U);
 }
-bool hasByte(const ByteSet& set, unsigned char c) noexcept {
+constexpr bool hasByte(const ByteSet& set, unsigned char c) noexcept {
   return ((set[c >> 6U] >> (c & 63U)) & 1U) != 0;
 }
-void setRange(ByteSet& set, unsigned char lo, unsigned char hi) noexcept {
+constexpr void setRange(ByteSet& set, unsigned char lo, unsigned char hi) noexcept {
   for (unsigned c = lo; c <= hi; ++c) {
     setByte(set, static_cast<unsigned char>(c));
   }
 }
-ByteSet digitSet() noexcept {
+constexpr ByteSet digitSet() noexcept {
   ByteSet set{};
   setRange(set, '0', '9');
   return set;
@@ -40,7 +40,7 @@ ByteSet spaceSet() noexcept {
   setByte(set, ' ');
   return set;
 }
-ByteSet alnumSet() noexcept {
+constexpr ByteSet alnumSet() noexcept {
   ByteSet set = digitSet();
   setRange(set, 'a', 'z');
   setRange(set, 'A', 'Z');
@@ -111,18 +111,12 @@ int hexValue(char c) noexcept {
   return -1;
 }
 
-constexpr bool isAsciiAlnum(char c) noexcept {
+bool isAsciiAlnum(char c) noexcept {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/// isAsciiAlnum per byte, for the stretch walks over hashes and ids (one load a byte).
-constexpr std::array<bool, 256> kAlnumByte = [] {
-  std::array<bool, 256> table{};
-  for (std::size_t c = 0; c < table.size(); ++c) {
-    table[c] = isAsciiAlnum(static_cast<char>(c));
-  }
-  return table;
-}();
+/// For the stretch walks over hashes and ids: one bit test a byte instead of three ranges.
+constexpr ByteSet kAlnumBytes = alnumSet();
 
 /// Recursive descent over the subset of Hyperscan's syntax the table uses: bytes, escapes, classes,
 /// groups, alternation and greedy quantifiers. Anything else (anchors, '.', assertions, lazy
@@ -1280,12 +1274,12 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
         if (at < stretch_begin || run_end > stretch_end) {
           stretch_begin = at;
           while (stretch_begin > 0 && at - stretch_begin < kCap &&
-                 kAlnumByte[data[stretch_begin - 1]]) {
+                 hasByte(kAlnumBytes, data[stretch_begin - 1])) {
             --stretch_begin;
           }
           stretch_end = run_end;
           while (stretch_end < size && stretch_end - run_end < kCap &&
-                 kAlnumByte[data[stretch_end]]) {
+                 hasByte(kAlnumBytes, data[stretch_end])) {
             ++stretch_end;
           }
         }
