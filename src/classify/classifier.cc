@@ -66,6 +66,8 @@ struct Candidate {
 
 /// The start of an Extend::Rescan candidate before its rescan.
 constexpr std::uint32_t kPendingStart = std::numeric_limits<std::uint32_t>::max();
+/// No pattern id: the end of a next_sharing chain.
+constexpr std::uint32_t kNoRow = std::numeric_limits<std::uint32_t>::max();
 
 /// A \d{k} row scanned as digit runs (see scanDigitRuns).
 struct DigitRunRow {
@@ -612,6 +614,28 @@ std::uint32_t digitRunLength(std::string_view regex) noexcept {
   return 0;
 }
 
+/// How many letters and digits every match of `regex` starts with, literally (0 for a regex
+/// with alternatives at its top level).
+std::size_t literalPrefixLength(std::string_view regex) noexcept {
+  int depth = 0;
+  for (const char c : regex) {
+    depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+    if (c == '|' && depth == 0) {
+      return 0;
+    }
+  }
+  std::size_t length = 0;
+  while (length < regex.size() && isAlnumByte(static_cast<unsigned char>(regex[length]))) {
+    ++length;
+  }
+  // A quantifier after the run applies to its last byte only.
+  if (length > 0 && length < regex.size() &&
+      (regex[length] == '?' || regex[length] == '*' || regex[length] == '{')) {
+    --length;
+  }
+  return length;
+}
+
 /// The width of every match of `regex` when it has only one, else 0.
 std::uint32_t fixedWidth(const std::string& regex, unsigned int flags) {
   hs_expr_info_t* info = nullptr;
@@ -725,6 +749,12 @@ struct Classifier::Impl {
   std::vector<PatternMeta> metas;
   std::vector<DigitRunRow> digit_rows;
   DigitRows shaped;
+  /// The digit-shaped rows past the first kMaxDigitRows, matched over the runs `shaped` found.
+  DigitRows more_shaped;
+  /// Rows with the regex, case and edges of an earlier digit-shaped row are not built again:
+  /// that row's reports count for each of them too. Per pattern id, the next id sharing its
+  /// row (kNoRow: none); a report of id walks the chain.
+  std::vector<std::uint32_t> next_sharing;
   /// The IPv6 row: in prose "::" is common, a match around it rare.
   DigitRows colon_shaped{":"};
   /// The base64-run secrets, the URL row anchored on a top-level domain and the e-mail row
@@ -781,6 +811,14 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
     ids.push_back(static_cast<unsigned int>(impl->metas.size() - 1));
   };
 
+  struct ShapedRow {
+    std::string_view regex;
+    bool caseless = false;
+    EdgeSet start_ok;
+    EdgeSet end_ok;
+    std::uint32_t id = 0;
+  };
+  std::vector<ShapedRow> shaped_rows; // the digit-shaped rows built, to share (next_sharing)
   for (const PatternSpec& spec : builtinPatterns()) {
     PatternMeta meta;
     meta.type_index = impl->typeIndex(spec.type);
@@ -840,11 +878,36 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
          (spec.extend == Extend::EmailLocal && impl->email.add(id, spec.regex)))) {
       continue;
     }
+    // A row that starts with a literal is nearly free in Hyperscan (its literal matcher finds
+    // the few places to look at); DigitRows' kMaxDigitRows rows are kept for the others.
+    constexpr std::size_t kLiteralEnough = 2;
     if (spec.extend == Extend::None &&
-        (impl->shaped.add(id, spec.regex, spec.caseless, edgesOk(meta, true),
-                          edgesOk(meta, false)) ||
-         impl->colon_shaped.add(id, spec.regex, spec.caseless, edgesOk(meta, true),
-                                edgesOk(meta, false)))) {
+        (spec.caseless || literalPrefixLength(spec.regex) < kLiteralEnough)) {
+      const EdgeSet start_ok = edgesOk(meta, true);
+      const EdgeSet end_ok = edgesOk(meta, false);
+      const auto same = std::find_if(shaped_rows.begin(), shaped_rows.end(), [&](const auto& row) {
+        return row.regex == spec.regex && row.caseless == spec.caseless &&
+               row.start_ok == start_ok && row.end_ok == end_ok;
+      });
+      if (same != shaped_rows.end()) {
+        impl->next_sharing.resize(impl->metas.size(), kNoRow);
+        std::uint32_t last = same->id;
+        while (impl->next_sharing[last] != kNoRow) {
+          last = impl->next_sharing[last];
+        }
+        impl->next_sharing[last] = id;
+        continue;
+      }
+      if (impl->shaped.add(id, spec.regex, spec.caseless, start_ok, end_ok) ||
+          (!impl->shaped.hasRoom() &&
+           impl->more_shaped.add(id, spec.regex, spec.caseless, start_ok, end_ok))) {
+        shaped_rows.push_back(ShapedRow{spec.regex, spec.caseless, start_ok, end_ok, id});
+        continue;
+      }
+    }
+    if (spec.extend == Extend::None &&
+        impl->colon_shaped.add(id, spec.regex, spec.caseless, edgesOk(meta, true),
+                               edgesOk(meta, false))) {
       continue;
     }
     add(std::string(spec.regex), HS_FLAG_SOM_LEFTMOST | caseless);
@@ -950,12 +1013,17 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
   const std::size_t from_rows = cands.size();
   scratch.row_matches.clear();
   impl_->shaped.scan(data, text.size(), scratch.digit_work, scratch.row_matches);
+  impl_->more_shaped.matchRuns(data, text.size(), scratch.digit_work, scratch.row_matches);
   impl_->colon_shaped.scan(data, text.size(), scratch.colon_work, scratch.row_matches);
   impl_->token_runs.scan(data, text.size(), scratch.row_matches);
   impl_->tld.scan(data, text.size(), scratch.row_matches);
   impl_->email.scan(data, text.size(), scratch.row_matches);
+  const std::vector<std::uint32_t>& next_sharing = impl_->next_sharing;
   for (const RowMatch& match : scratch.row_matches) {
-    addMatch(ctx, match.id, match.start, match.end);
+    for (std::uint32_t id = match.id; id != kNoRow;
+         id = id < next_sharing.size() ? next_sharing[id] : kNoRow) {
+      addMatch(ctx, id, match.start, match.end);
+    }
   }
   // The name rows found by C++ passes (names.h): the two anchored on capitals in one pass.
   const auto add_anchors = [&](const std::vector<std::uint32_t>& rows,

@@ -1232,9 +1232,15 @@ void DigitRows::scan(const unsigned char* data, std::size_t size, DigitScratch& 
       run.after = edgeCode(data[end], end + 1 < size ? data[end + 1] : -1);
     }
   }
+  matchRuns(data, size, work, out);
+}
+
+void DigitRows::matchRuns(const unsigned char* data, std::size_t size, DigitScratch& work,
+                          std::vector<RowMatch>& out) const {
   if (rows_.empty()) {
     return;
   }
+  std::vector<DigitRun>& runs = work.runs;
   // Which rows' matches may span the gap from each run to the next.
   for (std::size_t r = 0; r + 1 < runs.size(); ++r) {
     const std::uint32_t len = runs[r + 1].start - runs[r].end;

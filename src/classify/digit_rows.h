@@ -80,6 +80,15 @@ public:
   void scan(const unsigned char* data, std::size_t size, DigitScratch& work,
             std::vector<RowMatch>& out) const;
 
+  /// The second half of scan(): the reports of every row over the runs already in `work.runs`
+  /// (found by scan() of a DigitRows with the same anchor bytes over the same `data`). For the
+  /// rows past the first kMaxDigitRows, which a second DigitRows holds.
+  void matchRuns(const unsigned char* data, std::size_t size, DigitScratch& work,
+                 std::vector<RowMatch>& out) const;
+
+  /// False when the row set is full (kMaxDigitRows): add() then refuses every row.
+  bool hasRoom() const noexcept { return rows_.size() < kMaxDigitRows; }
+
 private:
   using ByteSet = std::array<std::uint64_t, 4>;
 

@@ -40,6 +40,22 @@ constexpr std::string_view kAcnContext = "acn|company number|australian company"
 constexpr std::string_view kTfnContext = "tfn|tax file";
 constexpr std::string_view kNhsContext = "nhs|health service";
 constexpr std::string_view kZaContext = "id|identity|south african|rsa|resident";
+constexpr std::string_view kNinoContext =
+    "national insurance|nino|ni number|ni no|insurance number";
+// Context words match at word starts: "itin " and "sin " keep "itinerary", "since" and "single"
+// out.
+constexpr std::string_view kItinContext =
+    "itin |itin:|itin#|taxpayer identification|individual taxpayer";
+constexpr std::string_view kPeselContext = "pesel";
+constexpr std::string_view kFiscalCodeContext = "codice fiscale|fiscal code|tax code|c.f.|cf";
+constexpr std::string_view kItVatContext = "partita iva|p.iva|p. iva|piva|iva|vat";
+constexpr std::string_view kAbnContext = "abn|australian business|business number";
+constexpr std::string_view kMedicareContext = "medicare";
+constexpr std::string_view kGstinContext = "gstin|gst|goods and services";
+constexpr std::string_view kThIdContext =
+    "thai|national id|citizen id|identification number|บัตรประชาชน|เลขประจำตัวประชาชน";
+constexpr std::string_view kSinContext =
+    "sin |sin:|sin#|social insurance|assurance sociale|nas |nas:";
 
 // Rows with .threshold = 0.9F are reported only with a context word (0.6 + 0.4); their final
 // score then wins an overlap with a generic phone number or date.
@@ -366,6 +382,131 @@ constexpr std::array kPatterns{
                 .context = kNhsContext,
                 .extend = Extend::Digits,
                 .valid = &ukNhsValid},
+    // UK National Insurance number: prefix letters, three digit pairs, suffix A-D.
+    PatternSpec{.type = "UK_NINO",
+                .regex =
+                    R"([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D])",
+                .check = Check::Custom,
+                .score = 0.6F,
+                .context = kNinoContext,
+                .caseless = true,
+                .valid = &ukNinoValid},
+    // US ITIN: 9XX-XX-XXXX with the middle group in the IRS ranges; bare with context.
+    PatternSpec{.type = "US_ITIN",
+                .regex = R"(\d{3}-\d{2}-\d{4})", // the US_SSN row's: they share one DigitRows row
+                .check = Check::Custom,
+                .score = 0.6F,
+                .context = kItinContext,
+                .valid = &usItinValid},
+    PatternSpec{.type = "US_ITIN",
+                .regex = R"([0-9]{9})",
+                .check = Check::Custom,
+                .score = 0.6F,
+                .threshold = 0.9F,
+                .context = kItinContext,
+                .extend = Extend::Digits,
+                .valid = &usItinValid},
+    // Polish PESEL: birth date and check digit hold for ~2 % of 11-digit runs: context needed.
+    PatternSpec{.type = "PL_PESEL",
+                .regex = R"([0-9]{11})",
+                .check = Check::Custom,
+                .score = 0.6F,
+                .threshold = 0.9F,
+                .context = kPeselContext,
+                .extend = Extend::Digits,
+                .valid = &plPeselValid},
+    // Italian codice fiscale: surname, name, birth year, month letter, day, place, check letter.
+    PatternSpec{.type = "IT_FISCAL_CODE",
+                .regex = R"([A-Z]{6}[0-9]{2}[ABCDEHLMPRST][0-9]{2}[A-Z][0-9]{3}[A-Z])",
+                .check = Check::Custom,
+                .score = 0.6F,
+                .context = kFiscalCodeContext,
+                .caseless = true,
+                .valid = &itFiscalCodeValid},
+    // Italian partita IVA: after "IT" on its own; eleven bare digits with context.
+    PatternSpec{.type = "IT_VAT_CODE",
+                .regex = R"(IT ?[0-9]{11})",
+                .check = Check::Custom,
+                .score = 0.6F,
+                .context = kItVatContext,
+                .valid = &itVatCodeValid},
+    PatternSpec{.type = "IT_VAT_CODE",
+                .regex = R"([0-9]{11})",
+                .check = Check::Custom,
+                .score = 0.6F,
+                .threshold = 0.9F,
+                .context = kItVatContext,
+                .extend = Extend::Digits,
+                .valid = &itVatCodeValid},
+    // Australian Business Number: 2-3-3-3 groups on their own (mod 89); bare with context.
+    PatternSpec{.type = "AU_ABN",
+                .regex = R"([1-9][0-9] [0-9]{3} [0-9]{3} [0-9]{3})",
+                .check = Check::Custom,
+                .score = 0.5F,
+                .context = kAbnContext,
+                .valid = &auAbnValid},
+    PatternSpec{.type = "AU_ABN",
+                .regex = R"([0-9]{11})",
+                .check = Check::Custom,
+                .score = 0.6F,
+                .threshold = 0.9F,
+                .context = kAbnContext,
+                .extend = Extend::Digits,
+                .valid = &auAbnValid},
+    // Australian Medicare card: 4-5-1 groups (and the issue number) on their own; bare with
+    // context.
+    PatternSpec{.type = "AU_MEDICARE",
+                .regex = R"([2-6][0-9]{3} [0-9]{5} [0-9](?: ?[1-9])?)",
+                .check = Check::Custom,
+                .score = 0.5F,
+                .context = kMedicareContext,
+                .valid = &auMedicareValid},
+    PatternSpec{.type = "AU_MEDICARE",
+                .regex = R"([0-9]{10})",
+                .check = Check::Custom,
+                .score = 0.6F,
+                .threshold = 0.9F,
+                .context = kMedicareContext,
+                .extend = Extend::Digits,
+                .valid = &auMedicareValid},
+    // Indian GSTIN: state, PAN, entity code, 'Z', check character; the structure alone scores
+    // lower than a passing check.
+    PatternSpec{.type = "IN_GSTIN",
+                .regex = R"([0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z])",
+                .check = Check::Custom,
+                .score = 0.7F,
+                .context = kGstinContext,
+                .valid = &inGstinValid},
+    PatternSpec{.type = "IN_GSTIN",
+                .regex = R"([0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z])",
+                .check = Check::Custom,
+                .score = 0.5F,
+                .context = kGstinContext,
+                .valid = &inGstinShapeValid},
+    // Thai national ID: 1-4-5-2-1 groups on their own (mod 11); thirteen bare digits with context.
+    PatternSpec{.type = "TH_TNIN",
+                .regex =
+                    R"([1-8](?:-[0-9]{4}-[0-9]{5}-[0-9]{2}-| [0-9]{4} [0-9]{5} [0-9]{2} )[0-9])",
+                .check = Check::Custom,
+                .score = 0.6F,
+                .context = kThIdContext,
+                .valid = &thTninValid},
+    PatternSpec{.type = "TH_TNIN",
+                .regex = R"([0-9]{13})",
+                .check = Check::Custom,
+                .score = 0.6F,
+                .threshold = 0.9F,
+                .context = kThIdContext,
+                .extend = Extend::Digits,
+                .valid = &thTninValid},
+    // Canadian SIN: Luhn holds for one nine-digit group in ten: context needed.
+    PatternSpec{.type = "CA_SIN",
+                .regex = R"([0-9]{3} [0-9]{3} [0-9]{3})",
+                .check = Check::Custom,
+                .score = 0.6F,
+                .threshold = 0.9F,
+                .context = kSinContext,
+                .valid = &caSinValid},
 };
 
 #undef CORDON_UK_AGE

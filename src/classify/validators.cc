@@ -321,6 +321,18 @@ bool ipv6Valid(std::string_view text) noexcept {
   return inet_pton(AF_INET6, buf.data(), addr.data()) == 1;
 }
 
+bool macAddressValid(std::string_view text) noexcept {
+  if (text.find(':') != std::string_view::npos) {
+    return true;
+  }
+  for (const char c : text) {
+    if (isHex(c) && !isDigit(c)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 namespace {
 
 /// The number of labels of a dotted host name, or 0 when it is malformed. Labels are 1 to 63

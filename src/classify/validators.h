@@ -36,6 +36,10 @@ bool ipv4Valid(std::string_view text) noexcept;
 /// Parsed by inet_pton (AF_INET6), and not a bare "::" or a C++ scope such as "A::B".
 bool ipv6Valid(std::string_view text) noexcept;
 
+/// MAC address: six colon-separated pairs; the dashed and dotted (Cisco) forms need a hex
+/// letter (all-digit ones read as dates, phone or part numbers).
+bool macAddressValid(std::string_view text) noexcept;
+
 /// local@domain.tld: non-empty local part without leading/trailing/double dots, domain labels
 /// of letters, digits and inner dashes, a TLD of at least two letters.
 bool emailValid(std::string_view text) noexcept;

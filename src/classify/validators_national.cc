@@ -81,6 +81,43 @@ int iso7064Mod1110CheckDigit(const Digits& g, std::size_t count) noexcept {
   return check == 10 ? 0 : check;
 }
 
+/// Every byte that is not a digit is the same separator (or there is none).
+bool oneSeparatorKind(std::string_view text) noexcept {
+  char separator = 0;
+  for (const char c : text) {
+    if (c >= '0' && c <= '9') {
+      continue;
+    }
+    if (separator != 0 && c != separator) {
+      return false;
+    }
+    separator = c;
+  }
+  return true;
+}
+
+/// A letter-or-digit's value in base 36 (0-9, then A-Z as 10-35; either case); -1 otherwise.
+int base36(char c) noexcept {
+  const char u = upper(c);
+  if (u >= '0' && u <= '9') {
+    return u - '0';
+  }
+  if (u >= 'A' && u <= 'Z') {
+    return u - 'A' + 10;
+  }
+  return -1;
+}
+
+/// A digit of an Italian fiscal code, or the omocodia letter standing for it (L=0 ... V=9).
+int fiscalDigit(char c) noexcept {
+  static constexpr std::string_view kOmocodia = "LMNPQRSTUV";
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  const std::size_t at = kOmocodia.find(upper(c));
+  return at == std::string_view::npos ? -1 : static_cast<int>(at);
+}
+
 } // namespace
 
 bool deVatIdValid(std::string_view text) noexcept {
@@ -407,6 +444,169 @@ bool ukNhsValid(std::string_view text) noexcept {
     check = 0;
   }
   return check != 10 && check == g.d[9];
+}
+
+bool ukNinoValid(std::string_view text) noexcept {
+  if (text.size() < 9) {
+    return false;
+  }
+  const char first = upper(text[0]);
+  const char second = upper(text[1]);
+  static constexpr std::string_view kNeverFirst = "DFIQUV";
+  static constexpr std::string_view kNeverSecond = "DFIOQUV";
+  if (kNeverFirst.find(first) != std::string_view::npos ||
+      kNeverSecond.find(second) != std::string_view::npos) {
+    return false;
+  }
+  static constexpr std::array<std::string_view, 7> kUnallocated{"BG", "GB", "KN", "NK",
+                                                                "NT", "TN", "ZZ"};
+  const std::array<char, 2> prefix{first, second};
+  for (const std::string_view pair : kUnallocated) {
+    if (pair == std::string_view(prefix.data(), prefix.size())) {
+      return false;
+    }
+  }
+  const char suffix = upper(text.back());
+  return digitsOf(text).n == 6 && suffix >= 'A' && suffix <= 'D';
+}
+
+bool usItinValid(std::string_view text) noexcept {
+  const Digits g = digitsOf(text);
+  if (g.n != 9 || g.d[0] != 9 || !oneSeparatorKind(text)) {
+    return false;
+  }
+  const int group = (g.d[3] * 10) + g.d[4];
+  return (group >= 50 && group <= 65) || (group >= 70 && group <= 88) ||
+         (group >= 90 && group <= 92) || group >= 94;
+}
+
+bool plPeselValid(std::string_view text) noexcept {
+  const Digits g = digitsOf(text);
+  if (g.n != 11) {
+    return false;
+  }
+  const int coded_month = (g.d[2] * 10) + g.d[3];
+  static constexpr std::array<int, 5> kCenturies{1900, 2000, 2100, 2200, 1800};
+  const int century = kCenturies[static_cast<std::size_t>(coded_month / 20)];
+  const int year = century + (g.d[0] * 10) + g.d[1];
+  if (!dateValid(year, coded_month % 20, (g.d[4] * 10) + g.d[5])) {
+    return false;
+  }
+  static constexpr std::array<int, 10> kWeights{1, 3, 7, 9, 1, 3, 7, 9, 1, 3};
+  int sum = 0;
+  for (std::size_t i = 0; i < kWeights.size(); ++i) {
+    sum += g.d[i] * kWeights[i];
+  }
+  return (10 - (sum % 10)) % 10 == g.d[10];
+}
+
+bool itFiscalCodeValid(std::string_view text) noexcept {
+  if (text.size() != 16) {
+    return false;
+  }
+  const int day = (fiscalDigit(text[9]) * 10) + fiscalDigit(text[10]);
+  if (fiscalDigit(text[9]) < 0 || fiscalDigit(text[10]) < 0 ||
+      !((day >= 1 && day <= 31) || (day >= 41 && day <= 71))) {
+    return false;
+  }
+  // The values of 0-9 / A-Z in odd places (1st, 3rd, ...); even places count 0-9 / A=0-Z=25.
+  static constexpr std::array<int, 26> kOdd{1,  0,  5, 7, 9, 13, 15, 17, 19, 21, 2,  4,  18,
+                                            20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23};
+  int sum = 0;
+  for (std::size_t i = 0; i < 15; ++i) {
+    const char c = upper(text[i]);
+    int index = 0;
+    if (c >= '0' && c <= '9') {
+      index = c - '0';
+    } else if (c >= 'A' && c <= 'Z') {
+      index = c - 'A';
+    } else {
+      return false;
+    }
+    sum += i % 2 == 0 ? kOdd[static_cast<std::size_t>(index)] : index;
+  }
+  return upper(text[15]) == static_cast<char>('A' + (sum % 26));
+}
+
+bool itVatCodeValid(std::string_view text) noexcept {
+  const Digits g = digitsOf(text);
+  if (g.n != 11) {
+    return false;
+  }
+  const int office = (g.d[7] * 100) + (g.d[8] * 10) + g.d[9];
+  const bool office_known = (office >= 1 && office <= 100) || office == 120 || office == 121 ||
+                            office == 888 || office == 999;
+  return office_known && luhnValid(text);
+}
+
+bool auAbnValid(std::string_view text) noexcept {
+  const Digits g = digitsOf(text);
+  if (g.n != 11 || g.d[0] == 0) {
+    return false;
+  }
+  static constexpr std::array<int, 11> kWeights{10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19};
+  int sum = (g.d[0] - 1) * kWeights[0];
+  for (std::size_t i = 1; i < kWeights.size(); ++i) {
+    sum += g.d[i] * kWeights[i];
+  }
+  return sum % 89 == 0;
+}
+
+bool auMedicareValid(std::string_view text) noexcept {
+  const Digits g = digitsOf(text);
+  if ((g.n != 10 && g.n != 11) || g.d[0] < 2 || g.d[0] > 6) {
+    return false;
+  }
+  static constexpr std::array<int, 8> kWeights{1, 3, 7, 9, 1, 3, 7, 9};
+  int sum = 0;
+  for (std::size_t i = 0; i < kWeights.size(); ++i) {
+    sum += g.d[i] * kWeights[i];
+  }
+  return sum % 10 == g.d[8];
+}
+
+bool inGstinShapeValid(std::string_view text) noexcept {
+  if (text.size() != 15 || digitsOf(text.substr(0, 2)).n != 2) {
+    return false;
+  }
+  const int state = ((text[0] - '0') * 10) + (text[1] - '0');
+  // The PAN's fourth letter names the holder type.
+  static constexpr std::string_view kHolders = "ABCFGHJLPT";
+  return ((state >= 1 && state <= 38) || state == 97 || state == 99) &&
+         kHolders.find(upper(text[5])) != std::string_view::npos;
+}
+
+bool inGstinValid(std::string_view text) noexcept {
+  if (!inGstinShapeValid(text)) {
+    return false;
+  }
+  int sum = 0;
+  for (std::size_t i = 0; i < 14; ++i) {
+    const int value = base36(text[i]);
+    if (value < 0) {
+      return false;
+    }
+    const int product = value * (i % 2 == 0 ? 1 : 2);
+    sum += (product / 36) + (product % 36);
+  }
+  return base36(text[14]) == (36 - (sum % 36)) % 36;
+}
+
+bool thTninValid(std::string_view text) noexcept {
+  const Digits g = digitsOf(text);
+  if (g.n != 13 || g.d[0] < 1 || g.d[0] > 8 || !oneSeparatorKind(text)) {
+    return false;
+  }
+  int sum = 0;
+  for (std::size_t i = 0; i < 12; ++i) {
+    sum += g.d[i] * static_cast<int>(13 - i);
+  }
+  return (11 - (sum % 11)) % 10 == g.d[12];
+}
+
+bool caSinValid(std::string_view text) noexcept {
+  const Digits g = digitsOf(text);
+  return g.n == 9 && oneSeparatorKind(text) && luhnValid(text);
 }
 
 } // namespace cordon::classify

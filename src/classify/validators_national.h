@@ -67,4 +67,44 @@ bool ngNinValid(std::string_view text) noexcept;
 /// UK NHS number: 10 digits (3-3-4 groups allowed), mod-11 check digit.
 bool ukNhsValid(std::string_view text) noexcept;
 
+/// UK National Insurance number: two prefix letters (neither D, F, I, Q, U, V; the second not
+/// O; never BG, GB, KN, NK, NT, TN or ZZ), six digits (pairs may be spaced), suffix A-D.
+bool ukNinoValid(std::string_view text) noexcept;
+
+/// US ITIN: 9 digits (one separator kind, or none) starting 9, the middle two 50-65, 70-88,
+/// 90-92 or 94-99.
+bool usItinValid(std::string_view text) noexcept;
+
+/// Polish PESEL: 11 digits, a real birth date YYMMDD with the century in the month (+80 1800s,
+/// +0 1900s, +20 2000s, +40 2100s, +60 2200s), the 1-3-7-9 weighted check digit.
+bool plPeselValid(std::string_view text) noexcept;
+
+/// Italian codice fiscale: 16 characters (digits possibly replaced by the omocodia letters
+/// L-V), a month letter, a day 1-31 (women + 40), the check letter of the odd/even tables.
+bool itFiscalCodeValid(std::string_view text) noexcept;
+
+/// Italian partita IVA: 11 digits (an "IT" prefix and one space allowed before them), office
+/// code 001-100, 120, 121, 888 or 999 in digits 8-10, Luhn check digit.
+bool itVatCodeValid(std::string_view text) noexcept;
+
+/// Australian Business Number: 11 digits (separators allowed); with 1 taken from the first
+/// digit, the 10-1-3-5-...-19 weighted sum is divisible by 89.
+bool auAbnValid(std::string_view text) noexcept;
+
+/// Australian Medicare card number: 10 digits, or 11 with the issue number (separators
+/// allowed), first digit 2-6, the 1-3-7-9 weighted check digit ninth.
+bool auMedicareValid(std::string_view text) noexcept;
+
+/// Indian GSTIN: state code 01-38 (or 97, 99), a PAN, entity code, 'Z', and the mod-36 check
+/// character (Luhn mod N over 0-9A-Z).
+bool inGstinValid(std::string_view text) noexcept;
+/// The GSTIN's structure alone (state code, PAN holder type), for a weaker row.
+bool inGstinShapeValid(std::string_view text) noexcept;
+
+/// Thai national ID: 13 digits (separators allowed), first digit 1-8, mod-11 check digit.
+bool thTninValid(std::string_view text) noexcept;
+
+/// Canadian SIN: 9 digits (one separator kind, or none), Luhn.
+bool caSinValid(std::string_view text) noexcept;
+
 } // namespace cordon::classify

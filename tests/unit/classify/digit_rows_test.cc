@@ -316,5 +316,42 @@ TEST(DigitRowsTest, ReportsEachRowUnderItsOwnId) {
   EXPECT_EQ(got, want);
 }
 
+// Rows past the first kMaxDigitRows live in a second DigitRows that reads the first one's runs:
+// matchRuns() over them reports what that DigitRows' own scan() would.
+TEST(DigitRowsTest, MatchRunsOverAnotherInstancesRunsReportsAsItsOwnScan) {
+  EdgeSet all;
+  all.set();
+  DigitRows first;
+  std::uint32_t id = 0;
+  while (first.hasRoom()) {
+    ASSERT_TRUE(first.add(id++, R"(\d{3}-\d{2}-\d{4})", false, all, all));
+  }
+  EXPECT_FALSE(first.add(id, R"(\d{2}-\d{4})", false, all, all));
+  DigitRows more;
+  ASSERT_TRUE(more.add(id, R"(\d{2}-\d{4})", false, all, all));
+  ASSERT_TRUE(more.add(id + 1, R"([A-Z]{2}[0-9]{6})", false, all, all));
+  const std::string_view text = "id 111-22-3333, ref AB123456 and 12-3456; 7 8 99-0000.";
+  const auto* data = reinterpret_cast<const unsigned char*>(text.data());
+  DigitScratch shared;
+  std::vector<RowMatch> from_first;
+  first.scan(data, text.size(), shared, from_first);
+  std::vector<RowMatch> from_runs;
+  more.matchRuns(data, text.size(), shared, from_runs);
+  DigitScratch own;
+  std::vector<RowMatch> from_scan;
+  more.scan(data, text.size(), own, from_scan);
+  const auto key = [](const std::vector<RowMatch>& matches) {
+    std::vector<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>> out;
+    out.reserve(matches.size());
+    for (const RowMatch& m : matches) {
+      out.emplace_back(m.id, m.start, m.end);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  EXPECT_FALSE(from_runs.empty());
+  EXPECT_EQ(key(from_runs), key(from_scan));
+}
+
 } // namespace
 } // namespace cordon::classify
