@@ -59,10 +59,25 @@ std::size_t utf8Length(std::string_view text, std::size_t pos) noexcept {
   return length;
 }
 
+/// Printable ASCII other than '"' and '\\': copied as it is.
+constexpr bool plainByte(unsigned char byte) noexcept {
+  return byte >= 0x20 && byte < 0x80 && byte != '"' && byte != '\\';
+}
+
 void appendString(std::string& out, std::string_view text) {
   out.push_back('"');
   std::size_t pos = 0;
   while (pos < text.size()) {
+    // Runs of plain bytes (nearly all of a record's strings) in one append.
+    std::size_t plain = pos;
+    while (plain < text.size() && plainByte(static_cast<unsigned char>(text[plain]))) {
+      ++plain;
+    }
+    out.append(text.substr(pos, plain - pos));
+    pos = plain;
+    if (pos == text.size()) {
+      break;
+    }
     const char ch = text[pos];
     const auto byte = static_cast<unsigned char>(ch);
     if (byte >= 0x80) {
