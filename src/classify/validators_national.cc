@@ -504,9 +504,10 @@ bool itFiscalCodeValid(std::string_view text) noexcept {
   if (text.size() != 16) {
     return false;
   }
-  const int day = (fiscalDigit(text[9]) * 10) + fiscalDigit(text[10]);
-  if (fiscalDigit(text[9]) < 0 || fiscalDigit(text[10]) < 0 ||
-      !((day >= 1 && day <= 31) || (day >= 41 && day <= 71))) {
+  const int tens = fiscalDigit(text[9]);
+  const int ones = fiscalDigit(text[10]);
+  const int day = (tens * 10) + ones;
+  if (tens < 0 || ones < 0 || !((day >= 1 && day <= 31) || (day >= 41 && day <= 71))) {
     return false;
   }
   // The values of 0-9 / A-Z in odd places (1st, 3rd, ...); even places count 0-9 / A=0-Z=25.
