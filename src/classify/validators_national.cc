@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstddef>
+#include <span>
 
 #include "classify/validators.h"
 
@@ -30,6 +31,25 @@ Digits digitsOf(std::string_view text) noexcept {
   return out;
 }
 
+/// The sum of the first weights.size() digits, each times its weight.
+int weightedSum(const Digits& g, std::span<const int> weights) noexcept {
+  int sum = 0;
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    sum += g.d[i] * weights[i];
+  }
+  return sum;
+}
+
+/// The sum of the first `count` digits weighted count + `extra`, count + `extra` - 1, ...,
+/// 1 + `extra` (the descending weights of the mod-10 and mod-11 checks).
+int descendingSum(const Digits& g, std::size_t count, int extra) noexcept {
+  int sum = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    sum += g.d[i] * (static_cast<int>(count - i) + extra);
+  }
+  return sum;
+}
+
 char upper(char c) noexcept {
   return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
 }
@@ -53,11 +73,7 @@ bool krValid(std::string_view text, int low, int check_base) noexcept {
     return true;
   }
   static constexpr std::array<int, 12> kWeights{2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5};
-  int sum = 0;
-  for (std::size_t i = 0; i < kWeights.size(); ++i) {
-    sum += g.d[i] * kWeights[i];
-  }
-  return (check_base - (sum % 11)) % 10 == g.d[12];
+  return (check_base - (weightedSum(g, kWeights) % 11)) % 10 == g.d[12];
 }
 
 constexpr std::string_view kEsLetters = "TRWAGMYFPDXBNJZSQVHLCKE";
@@ -227,14 +243,8 @@ bool inAadhaarValid(std::string_view text) noexcept {
   if (g.n != 12 || g.d[0] < 2) {
     return false;
   }
-  char sep = 0;
-  for (const char c : text) {
-    if (c < '0' || c > '9') {
-      if (sep != 0 && c != sep) {
-        return false;
-      }
-      sep = c;
-    }
+  if (!oneSeparatorKind(text)) {
+    return false;
   }
   static constexpr std::array<std::array<int, 10>, 10> kMul{{
       {0, 1, 2, 3, 4, 5, 6, 7, 8, 9},
@@ -406,11 +416,7 @@ bool auAcnValid(std::string_view text) noexcept {
   if (g.n != 9) {
     return false;
   }
-  int sum = 0;
-  for (std::size_t i = 0; i < 8; ++i) {
-    sum += g.d[i] * static_cast<int>(8 - i);
-  }
-  return (10 - (sum % 10)) % 10 == g.d[8];
+  return (10 - (descendingSum(g, 8, 0) % 10)) % 10 == g.d[8];
 }
 
 bool auTfnValid(std::string_view text) noexcept {
@@ -419,11 +425,7 @@ bool auTfnValid(std::string_view text) noexcept {
     return false;
   }
   static constexpr std::array<int, 9> kWeights{1, 4, 3, 7, 5, 8, 6, 9, 10};
-  int sum = 0;
-  for (std::size_t i = 0; i < 9; ++i) {
-    sum += g.d[i] * kWeights[i];
-  }
-  return sum % 11 == 0;
+  return weightedSum(g, kWeights) % 11 == 0;
 }
 
 bool ngNinValid(std::string_view text) noexcept {
@@ -435,11 +437,7 @@ bool ukNhsValid(std::string_view text) noexcept {
   if (g.n != 10) {
     return false;
   }
-  int sum = 0;
-  for (std::size_t i = 0; i < 9; ++i) {
-    sum += g.d[i] * static_cast<int>(10 - i);
-  }
-  int check = 11 - (sum % 11);
+  int check = 11 - (descendingSum(g, 9, 1) % 11);
   if (check == 11) {
     check = 0;
   }
@@ -493,11 +491,7 @@ bool plPeselValid(std::string_view text) noexcept {
     return false;
   }
   static constexpr std::array<int, 10> kWeights{1, 3, 7, 9, 1, 3, 7, 9, 1, 3};
-  int sum = 0;
-  for (std::size_t i = 0; i < kWeights.size(); ++i) {
-    sum += g.d[i] * kWeights[i];
-  }
-  return (10 - (sum % 10)) % 10 == g.d[10];
+  return (10 - (weightedSum(g, kWeights) % 10)) % 10 == g.d[10];
 }
 
 bool itFiscalCodeValid(std::string_view text) noexcept {
@@ -546,11 +540,8 @@ bool auAbnValid(std::string_view text) noexcept {
     return false;
   }
   static constexpr std::array<int, 11> kWeights{10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19};
-  int sum = (g.d[0] - 1) * kWeights[0];
-  for (std::size_t i = 1; i < kWeights.size(); ++i) {
-    sum += g.d[i] * kWeights[i];
-  }
-  return sum % 89 == 0;
+  // The first digit counts one less.
+  return (weightedSum(g, kWeights) - kWeights[0]) % 89 == 0;
 }
 
 bool auMedicareValid(std::string_view text) noexcept {
@@ -559,11 +550,7 @@ bool auMedicareValid(std::string_view text) noexcept {
     return false;
   }
   static constexpr std::array<int, 8> kWeights{1, 3, 7, 9, 1, 3, 7, 9};
-  int sum = 0;
-  for (std::size_t i = 0; i < kWeights.size(); ++i) {
-    sum += g.d[i] * kWeights[i];
-  }
-  return sum % 10 == g.d[8];
+  return weightedSum(g, kWeights) % 10 == g.d[8];
 }
 
 bool inGstinShapeValid(std::string_view text) noexcept {
@@ -598,11 +585,7 @@ bool thTninValid(std::string_view text) noexcept {
   if (g.n != 13 || g.d[0] < 1 || g.d[0] > 8 || !oneSeparatorKind(text)) {
     return false;
   }
-  int sum = 0;
-  for (std::size_t i = 0; i < 12; ++i) {
-    sum += g.d[i] * static_cast<int>(13 - i);
-  }
-  return (11 - (sum % 11)) % 10 == g.d[12];
+  return (11 - (descendingSum(g, 12, 1) % 11)) % 10 == g.d[12];
 }
 
 bool caSinValid(std::string_view text) noexcept {
