@@ -942,6 +942,7 @@ Classifier::build(const std::vector<config::CustomEntity>& custom) {
       add(entity.regex, HS_FLAG_SOM_LEFTMOST);
     }
   }
+  impl->next_sharing.resize(impl->metas.size(), kNoRow); // every id has its entry
 
   std::vector<const char*> pointers;
   pointers.reserve(expressions.size());
@@ -1020,8 +1021,7 @@ Result<void> Classifier::scan(std::string_view text, Scratch& scratch,
   impl_->email.scan(data, text.size(), scratch.row_matches);
   const std::vector<std::uint32_t>& next_sharing = impl_->next_sharing;
   for (const RowMatch& match : scratch.row_matches) {
-    for (std::uint32_t id = match.id; id != kNoRow;
-         id = id < next_sharing.size() ? next_sharing[id] : kNoRow) {
+    for (std::uint32_t id = match.id; id != kNoRow; id = next_sharing[id]) {
       addMatch(ctx, id, match.start, match.end);
     }
   }
